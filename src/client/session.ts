@@ -1,0 +1,241 @@
+// One control-service session: a connection, the greeting, then request/reply lines, and finally
+// (for the terminal commands submit/results/connect) a hand-over to raw bytes.
+//
+// Receptor's sessions are persistent (RunControlSession loops until EOF), so simple commands share one
+// session; replies come back in request order, and requests are serialised here so that concurrent
+// callers never interleave their lines.
+import { AbortError, ConnectionError, MeshctlError, ServerError } from '../errors.js';
+import { LineReader } from '../protocol/line-reader.js';
+import { parseGreeting, parseReply, replyLineCount } from '../protocol/replies.js';
+import type { Conn } from '../transport/conn.js';
+
+export interface SessionOptions {
+  greetingTimeoutMs?: number;
+  trace?: (direction: '<' | '>', line: string) => void;
+  /** For messages: `unix:/tmp/x.sock`, `tls://host:1`, or `node X via ...`. */
+  where: string;
+  /** True when the underlying address is tcp:// (a TLS listener spoken to in clear never greets). */
+  plainTcp?: boolean;
+}
+
+export const DEFAULT_GREETING_TIMEOUT_MS = 5_000;
+
+export class Session {
+  readonly nodeId: string;
+  private readonly reader: LineReader;
+  private queue: Promise<unknown> = Promise.resolve();
+  private eof = false;
+
+  private constructor(
+    private readonly conn: Conn,
+    reader: LineReader,
+    nodeId: string,
+    private readonly opts: SessionOptions,
+  ) {
+    this.reader = reader;
+    this.nodeId = nodeId;
+  }
+
+  /** Reads and checks the greeting on a fresh connection. Destroys the connection on failure. */
+  static async open(conn: Conn, opts: SessionOptions, initial?: Buffer): Promise<Session> {
+    const reader = new LineReader();
+    if (initial?.length) reader.push(initial);
+    const timeoutMs = opts.greetingTimeoutMs ?? DEFAULT_GREETING_TIMEOUT_MS;
+    const s = new Session(conn, reader, '', opts);
+    let line: string | null;
+    try {
+      line = await s.readLine(timeoutMs, () => greetingTimeout(opts, timeoutMs));
+    } catch (err) {
+      conn.destroy();
+      if (err instanceof ConnectionError && err.code === 'ECLOSED') {
+        throw new MeshctlError('EGREETING', `${opts.where} closed the connection without a greeting`, {
+          cause: err,
+          hint: opts.plainTcp ? 'if the listener uses TLS (tcptls), use tls:// instead of tcp://' : undefined,
+        });
+      }
+      throw err;
+    }
+    const nodeId = line === null ? null : parseGreeting(line);
+    if (nodeId === null) {
+      conn.destroy();
+      const shown = line === null ? 'end of stream' : `'${truncate(line)}'`;
+      throw new MeshctlError('EGREETING', `${opts.where} is not a Receptor control service (greeting was ${shown})`);
+    }
+    return new Session(conn, reader, nodeId, opts);
+  }
+
+  /**
+   * Sends one request line and returns its reply lines (usually one; two for a malformed JSON request,
+   * which Receptor answers with two ERROR lines). Serialised with other requests on this session.
+   */
+  request(line: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string[]> {
+    const run = async () => {
+      const text = line.endsWith('\n') ? line : line + '\n';
+      await this.send(text);
+      const n = replyLineCount(text);
+      const lines: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const reply = await this.readLine(opts.timeoutMs ?? 0, () => this.replyTimeout(text, opts.timeoutMs ?? 0), opts.signal);
+        if (reply === null) throw this.closedError();
+        lines.push(reply);
+      }
+      return lines;
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** A request with a single JSON reply, parsed. `ERROR:` replies throw ServerError. */
+  async call<T>(line: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+    const lines = await this.request(line, opts);
+    return parseOrThrow<T>(lines, this.opts.where);
+  }
+
+  /** Writes a raw request line (traced). */
+  async send(text: string): Promise<void> {
+    this.opts.trace?.('>', text.replace(/\n$/, ''));
+    await this.conn.write(text);
+  }
+
+  /**
+   * The next line, or null at EOF. With timeoutMs > 0 the connection is torn down when it expires (the
+   * session's state is unknown after a lost reply) and `onTimeout()` is thrown.
+   */
+  async readLine(timeoutMs = 0, onTimeout?: () => Error, signal?: AbortSignal): Promise<string | null> {
+    for (;;) {
+      const line = this.reader.nextLine();
+      if (line !== null) {
+        this.opts.trace?.('<', line);
+        return line;
+      }
+      if (this.eof) return null;
+      const chunk = await this.nextChunk(timeoutMs, onTimeout, signal);
+      if (chunk === null) {
+        this.eof = true;
+        const rest = this.reader.takeRest();
+        if (rest.length > 0) {
+          // A last line without `\n`: hand it out as a line.
+          const text = rest.toString('utf8');
+          this.opts.trace?.('<', text);
+          return text;
+        }
+        return null;
+      }
+      this.reader.push(chunk);
+    }
+  }
+
+  private nextChunk(timeoutMs: number, onTimeout?: () => Error, signal?: AbortSignal): Promise<Buffer | null> {
+    if (signal?.aborted) {
+      this.conn.destroy();
+      return Promise.reject(new AbortError());
+    }
+    if (!(timeoutMs > 0) && !signal) return this.conn.next();
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = () => {
+        settled = true;
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              if (settled) return;
+              finish();
+              this.conn.destroy();
+              reject(onTimeout ? onTimeout() : new ConnectionError('ETIMEDOUT', 'timed out'));
+            }, timeoutMs)
+          : undefined;
+      const onAbort = () => {
+        if (settled) return;
+        finish();
+        this.conn.destroy();
+        reject(new AbortError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.conn.next().then(
+        (c) => {
+          if (settled) return;
+          finish();
+          resolve(c);
+        },
+        (e) => {
+          if (settled) return;
+          finish();
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /**
+   * Switches to raw bytes: yields what is buffered past the last line, then every further chunk until EOF.
+   * Breaking out of the loop destroys the connection.
+   */
+  async *raw(signal?: AbortSignal): AsyncGenerator<Buffer> {
+    try {
+      const rest = this.reader.takeRest();
+      if (rest.length > 0) yield rest;
+      if (this.eof) return;
+      for (;;) {
+        const chunk = await this.nextChunk(0, undefined, signal);
+        if (chunk === null) {
+          this.eof = true;
+          return;
+        }
+        yield chunk;
+      }
+    } finally {
+      if (!this.eof) this.conn.destroy();
+    }
+  }
+
+  write(data: Uint8Array | string): Promise<void> {
+    return this.conn.write(data);
+  }
+
+  /** Half-close: the server sees EOF (ends a submit payload; the session ends after its reply). */
+  end(): Promise<void> {
+    return this.conn.end();
+  }
+
+  close(): void {
+    this.conn.destroy();
+  }
+
+  get closed(): boolean {
+    return this.conn.destroyed;
+  }
+
+  private closedError(): MeshctlError {
+    return new ConnectionError('ECLOSED', `${this.opts.where} closed the connection`);
+  }
+
+  private replyTimeout(text: string, timeoutMs: number): MeshctlError {
+    return new ConnectionError('ETIMEDOUT', `no reply to '${truncate(text.trim())}' from ${this.opts.where} within ${timeoutMs / 1000}s`);
+  }
+}
+
+function greetingTimeout(opts: SessionOptions, timeoutMs: number): MeshctlError {
+  return new MeshctlError('EGREETING', `no greeting from ${opts.where} within ${timeoutMs / 1000}s`, {
+    hint: opts.plainTcp
+      ? 'a TLS listener (tcptls) waits for a handshake: try tls:// instead of tcp://'
+      : 'is this a Receptor control service? (a backend tcp-listener does not greet)',
+  });
+}
+
+/** Parses a single-line reply; the first line of a two-line error reply carries the message. */
+export function parseOrThrow<T>(lines: string[], where: string): T {
+  const reply = parseReply(lines[0]!);
+  if (reply.kind === 'error') throw new ServerError(reply.message);
+  if (reply.kind === 'bad') {
+    throw new MeshctlError('EPROTOCOL', `unexpected reply from ${where}: '${truncate(reply.line)}'`);
+  }
+  return reply.value as T;
+}
+
+function truncate(s: string, n = 80): string {
+  return s.length > n ? s.slice(0, n) + '...' : s;
+}

@@ -1,0 +1,136 @@
+// The one error table of meshctl. Every failure the library or the CLI reports is a MeshctlError
+// with a stable `code`; the CLI maps the code to an exit status through EXIT_CODES (docs/exit-codes.md
+// documents the same table: keep them together).
+
+/** Process exit statuses. Documented in docs/exit-codes.md. */
+export const EXIT = {
+  OK: 0,
+  /** A work unit ended Failed (or Canceled while being followed); a ping failed. */
+  UNIT_FAILED: 1,
+  /** Bad flags, bad values, missing files named on the command line. */
+  USAGE: 2,
+  /** Could not reach a control service: refused, missing socket, timeout, bad greeting, connection lost. */
+  CONNECTION: 3,
+  /** TLS handshake or certificate problem. */
+  TLS: 4,
+  /** The server answered `ERROR: ...` (or a Success:false reply such as reload). */
+  SERVER: 5,
+  /** A results stream ended short of the unit's StdoutSize, or resuming gave up. */
+  INCOMPLETE: 6,
+  /** Anything unexpected (a bug): reported with --debug for the stack. */
+  INTERNAL: 70,
+  /** Interrupted by SIGINT (Ctrl-C), as shells report it. */
+  INTERRUPTED: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * code → exit status and a default hint. A code not in the table exits INTERNAL.
+ * Hints are short imperative advice printed after the message ("hint: ...").
+ */
+export const ERROR_TABLE = {
+  // usage
+  EUSAGE: { exit: EXIT.USAGE, hint: 'see --help' },
+  EBADADDRESS: {
+    exit: EXIT.USAGE,
+    hint: 'use a socket path, unix:PATH, tcp://HOST:PORT or tls://HOST:PORT ([::1] for IPv6)',
+  },
+  ENOSOCKET: { exit: EXIT.USAGE, hint: 'pass --socket ADDRESS or set MESHCTL_SOCKET / RECEPTORCTL_SOCKET' },
+  EBADFILE: { exit: EXIT.USAGE, hint: 'check the path and permissions' },
+  EBADCONFIG: { exit: EXIT.USAGE, hint: 'fix the configuration file' },
+  // connection
+  ENOENT_SOCKET: { exit: EXIT.CONNECTION, hint: 'is the node running? check the control-service filename' },
+  ECONNREFUSED: { exit: EXIT.CONNECTION, hint: 'is the node running and listening on that address?' },
+  ECONNECT: { exit: EXIT.CONNECTION, hint: 'check the address and that the node is up' },
+  ETIMEDOUT: { exit: EXIT.CONNECTION, hint: 'the node did not answer in time; check the address or raise --timeout' },
+  EGREETING: {
+    exit: EXIT.CONNECTION,
+    hint: 'this is not a Receptor control service (a backend tcp-listener, or a TLS listener spoken to over tcp://?)',
+  },
+  ECLOSED: { exit: EXIT.CONNECTION, hint: 'the node closed the connection; check its log' },
+  EPROTOCOL: { exit: EXIT.CONNECTION, hint: 'unexpected reply from the node; run with MESHCTL_DEBUG=wire' },
+  // tls
+  ETLS: { exit: EXIT.TLS, hint: 'check --rootcas, --cert, --key and the server name' },
+  // server replies
+  ESERVER: { exit: EXIT.SERVER, hint: 'the node refused the request' },
+  EUNKNOWNUNIT: { exit: EXIT.SERVER, hint: 'list units with `meshctl work list`' },
+  ERELOAD: { exit: EXIT.SERVER, hint: 'check the node log and its configuration file' },
+  // work outcomes
+  EUNITFAILED: { exit: EXIT.UNIT_FAILED, hint: 'see `meshctl work status ID` for details' },
+  EPINGFAILED: { exit: EXIT.UNIT_FAILED, hint: 'check routes with `meshctl status`' },
+  EINCOMPLETE: { exit: EXIT.INCOMPLETE, hint: 'resume with `meshctl work results ID --start-pos N`' },
+  // other
+  EABORTED: { exit: EXIT.INTERRUPTED, hint: '' },
+  EINTERNAL: { exit: EXIT.INTERNAL, hint: 'rerun with --debug and report the stack trace' },
+} as const satisfies Record<string, { exit: number; hint: string }>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export interface MeshctlErrorOptions {
+  cause?: unknown;
+  /** Overrides the table's default hint; '' for none. */
+  hint?: string;
+  /** Extra structured data (for --json error output and for tests). */
+  data?: Record<string, unknown>;
+}
+
+/** Base of every error meshctl raises on purpose. `message` is short, lowercase, and quotes the bad value. */
+export class MeshctlError extends Error {
+  override name = 'MeshctlError';
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly data: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: MeshctlErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint ?? ERROR_TABLE[code].hint;
+    this.data = options.data;
+  }
+
+  get exitCode(): number {
+    return ERROR_TABLE[this.code].exit;
+  }
+}
+
+export class UsageError extends MeshctlError {
+  override name = 'UsageError';
+  constructor(message: string, options: MeshctlErrorOptions = {}) {
+    super('EUSAGE', message, options);
+  }
+}
+
+export class ConnectionError extends MeshctlError {
+  override name = 'ConnectionError';
+}
+
+export class TlsError extends MeshctlError {
+  override name = 'TlsError';
+  constructor(message: string, options: MeshctlErrorOptions = {}) {
+    super('ETLS', message, options);
+  }
+}
+
+/** The server answered `ERROR: <message>`. `serverMessage` is the text after the prefix, verbatim. */
+export class ServerError extends MeshctlError {
+  override name = 'ServerError';
+  readonly serverMessage: string;
+  constructor(serverMessage: string, options: MeshctlErrorOptions = {}) {
+    const unknown = /^unknown work unit /.test(serverMessage);
+    super(unknown ? 'EUNKNOWNUNIT' : 'ESERVER', serverMessage, options);
+    this.serverMessage = serverMessage;
+  }
+}
+
+export class AbortError extends MeshctlError {
+  override name = 'AbortError';
+  constructor(message = 'aborted', options: MeshctlErrorOptions = {}) {
+    super('EABORTED', message, options);
+  }
+}
+
+/** Exit status for anything thrown: MeshctlError by its code, everything else INTERNAL. */
+export function exitCodeOf(err: unknown): number {
+  return err instanceof MeshctlError ? err.exitCode : EXIT.INTERNAL;
+}

@@ -1,0 +1,19 @@
+// Public library entry: `import { ControlClient } from 'meshctl'`. See docs/library.md.
+export { ControlClient, DEFAULT_COMMAND_TIMEOUT_MS } from './client/control-client.js';
+export type { ControlClientOptions, ClientTlsOptions, SubmitRequest, PayloadSource, ResultsOptions, CommandOptions } from './client/options.js';
+export { ResultsStream } from './client/results-stream.js';
+export { ServiceBridge } from './client/service-bridge.js';
+export * from './protocol/types.js';
+export { parseAddress, formatAddress, type Address } from './transport/address.js';
+export {
+  MeshctlError,
+  UsageError,
+  ConnectionError,
+  TlsError,
+  ServerError,
+  AbortError,
+  EXIT,
+  ERROR_TABLE,
+  exitCodeOf,
+  type ErrorCode,
+} from './errors.js';

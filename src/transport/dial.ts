@@ -1,0 +1,161 @@
+// Opens a connection to a control service: Unix socket, TCP or TLS. Maps low-level failures to the error
+// table with the address in the message (`connection refused to tcp://127.0.0.1:1`, cause = the errno error).
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { existsSync, statSync } from 'node:fs';
+import { ConnectionError, MeshctlError, TlsError } from '../errors.js';
+import type { ClientTlsOptions } from '../client/options.js';
+import { formatAddress, type Address } from './address.js';
+import { StreamConn, type Conn } from './conn.js';
+import { describeTlsError, isTlsErrorCode } from './tls-errors.js';
+
+export interface DialOptions {
+  tls?: ClientTlsOptions;
+  connectTimeoutMs?: number;
+  keepAliveMs?: number;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_KEEPALIVE_MS = 30_000;
+
+export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn> {
+  const address = addr;
+  const where = formatAddress(address);
+  if (address.kind === 'unix') checkUnixPath(address.path);
+  const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const mapError = (err: Error) => mapSocketError(err, where, address);
+
+  const sock = await new Promise<net.Socket>((resolve, reject) => {
+    let s: net.Socket;
+    try {
+    if (address.kind === 'tls') {
+      const t = opts.tls ?? {};
+      const servername = t.servername ?? (net.isIP(address.host) ? undefined : address.host);
+      s = tls.connect({
+        host: address.host,
+        port: address.port,
+        ca: t.ca,
+        cert: t.cert,
+        key: t.key,
+        servername,
+        minVersion: 'TLSv1.2',
+        // The chain is always verified; insecureSkipVerify only skips the host-name check, as receptorctl does.
+        checkServerIdentity: t.insecureSkipVerify
+          ? () => undefined
+          : (host, cert) => tls.checkServerIdentity(t.servername ?? address.host, cert),
+      });
+    } else if (address.kind === 'tcp') {
+      s = net.connect({ host: address.host, port: address.port });
+    } else if (address.kind === 'unix') {
+      s = net.connect({ path: address.path });
+    } else {
+      throw new Error('unreachable');
+    }
+    } catch (err) {
+      // tls.connect throws synchronously for unusable material (key not matching cert, encrypted key, bad PEM).
+      reject(mapError(err as Error));
+      return;
+    }
+    const readyEvent = address.kind === 'tls' ? 'secureConnect' : 'connect';
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            s.destroy();
+            reject(
+              new ConnectionError('ETIMEDOUT', `timed out connecting to ${where} after ${timeoutMs / 1000}s`, {
+                hint: address.kind === 'tls' ? 'is this a TLS listener? check the address and port' : undefined,
+              }),
+            );
+          }, timeoutMs)
+        : undefined;
+    const onAbort = () => {
+      s.destroy();
+      reject(new MeshctlError('EABORTED', 'aborted'));
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      s.off('error', onError);
+      s.off(readyEvent, onReady);
+    };
+    const onError = (err: Error) => {
+      done();
+      s.destroy();
+      reject(mapError(err));
+    };
+    const onReady = () => {
+      done();
+      resolve(s);
+    };
+    s.once('error', onError);
+    s.once(readyEvent, onReady);
+  });
+
+  if (address.kind !== 'unix') {
+    // Cloud load balancers cut idle TCP flows after ~4 min (Azure, AKS); results streams carry no heartbeat.
+    sock.setKeepAlive(true, opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS);
+    sock.setNoDelay(true);
+  }
+  return new StreamConn(sock, mapError);
+}
+
+function checkUnixPath(path: string): void {
+  if (!existsSync(path)) {
+    throw new ConnectionError('ENOENT_SOCKET', `socket '${path}' does not exist`);
+  }
+  const st = statSync(path);
+  if (!st.isSocket()) {
+    throw new MeshctlError('EBADADDRESS', `'${path}' is not a socket`, {
+      hint: 'point --socket at the control-service filename of a running node',
+    });
+  }
+}
+
+export function mapSocketError(err: Error, where: string, address?: Address): Error {
+  if (err instanceof MeshctlError) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (isTlsErrorCode(code)) {
+    return new TlsError(`tls: ${describeTlsError(err, address)} (${where})`, { cause: err, hint: tlsHint(code) });
+  }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new ConnectionError('ECONNREFUSED', `connection refused by ${where}`, { cause: err });
+    case 'ENOENT':
+      return new ConnectionError('ENOENT_SOCKET', `socket '${where.replace(/^unix:/, '')}' does not exist`, { cause: err });
+    case 'EACCES':
+    case 'EPERM':
+      return new ConnectionError('ECONNECT', `permission denied connecting to ${where}`, {
+        cause: err,
+        hint: 'the control socket is 0600 by default: run as its owner, or set permissions in control-service',
+      });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConnectionError('ECONNECT', `cannot resolve host in ${where}`, { cause: err });
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new ConnectionError('ECLOSED', `connection to ${where} was reset`, { cause: err });
+    case 'ETIMEDOUT':
+      return new ConnectionError('ETIMEDOUT', `connection to ${where} timed out`, { cause: err });
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new ConnectionError('ECONNECT', `cannot reach ${where}`, { cause: err });
+    default:
+      return new ConnectionError('ECONNECT', `cannot connect to ${where}: ${err.message}`, { cause: err });
+  }
+}
+
+function tlsHint(code: string): string {
+  switch (code) {
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
+      return 'the listener does not speak TLS: try tcp:// instead of tls://';
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return 'connect by a name the certificate lists, or pass --insecureskipverify to skip the host-name check';
+    case 'CERT_HAS_EXPIRED':
+      return 'renew the certificate (meshctl cert signreq) and reload the node';
+    default:
+      return 'check --rootcas, --cert and --key';
+  }
+}
