@@ -111,6 +111,8 @@ export interface ScriptedServer {
 export interface ScriptedServerOptions {
   kind?: 'unix' | 'tcp' | 'tls';
   tls?: tls.TlsOptions;
+  /** Listen address for tcp/tls; default 127.0.0.1. */
+  host?: string;
 }
 
 export async function startScriptedServer(
@@ -133,6 +135,14 @@ export async function startScriptedServer(
   };
   const server =
     kind === 'tls' ? tls.createServer({ ...opts.tls, allowHalfOpen: true }, onConn) : net.createServer({ allowHalfOpen: true }, onConn);
+  // Track raw sockets too: a TLS connection whose handshake failed never reaches `onConn`, and with
+  // allowHalfOpen it would keep server.close() waiting.
+  const raw = new Set<net.Socket>();
+  server.on('connection', (sock: net.Socket) => {
+    raw.add(sock);
+    sock.on('close', () => raw.delete(sock));
+  });
+  server.on('tlsClientError', (_err: Error, sock: net.Socket) => sock.destroy());
   let dir: string | undefined;
   let address: string;
   let port: number | undefined;
@@ -143,9 +153,10 @@ export async function startScriptedServer(
     await new Promise<void>((r) => server.listen(path, r));
     address = `unix:${path}`;
   } else {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const host = opts.host ?? '127.0.0.1';
+    await new Promise<void>((r) => server.listen(0, host, r));
     port = (server.address() as net.AddressInfo).port;
-    address = `${kind}://127.0.0.1:${port}`;
+    address = `${kind}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
   return {
     address,
@@ -155,6 +166,7 @@ export async function startScriptedServer(
     connections,
     async close() {
       for (const c of connections) c.destroy();
+      for (const r of raw) r.destroy();
       await new Promise<void>((r) => server.close(() => r()));
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
