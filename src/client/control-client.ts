@@ -35,6 +35,7 @@ import { Session } from './session.js';
 import { payloadChunks } from './payload.js';
 import { ResultsStream } from './results-stream.js';
 import { ServiceBridge } from './service-bridge.js';
+import { FollowStream, type FollowOptions } from './follow.js';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 
@@ -179,6 +180,15 @@ export class ControlClient {
         this.closeSession(session);
       }
     }.bind(this));
+  }
+
+  /**
+   * Results that resume after dropped connections, from the byte offset already delivered, and end once the
+   * unit is complete and every byte up to its StdoutSize was delivered (or it was canceled). `final` holds the
+   * unit's status afterwards. See follow.ts.
+   */
+  followResults(unitId: string, opts: FollowOptions = {}): FollowStream {
+    return new FollowStream(this, unitId, opts);
   }
 
   /**
