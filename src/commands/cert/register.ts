@@ -1,0 +1,87 @@
+// The `meshctl cert` subcommands: flags, help, and a lazy import of each implementation so that other
+// commands never load the certificate stack. src/cli/program.ts creates the `cert` command and calls
+// registerCertCommands with it.
+import type { Command } from 'commander';
+import type { CommandContext } from '../../cli/extension.js';
+import { addLeafGlobalOptions } from '../../cli/global-options.js';
+
+/** What the cert group needs of the CLI's context (src/cli/extension.ts): the streams and the runner. */
+export type CertCommandContext = Pick<CommandContext, 'io'> & {
+  /** Runs an implementation, renders its errors, and sets the exit status. */
+  run: (fn: () => Promise<number | void>) => void | Promise<void>;
+};
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+const RECEPTOR_STYLE = `
+Receptor's key=value spelling is accepted too, e.g.`;
+
+export function registerCertCommands(cert: Command, ctx: CertCommandContext): void {
+  cert.description('create a CA, certificate requests and certificates for Receptor nodes (with node IDs)');
+
+  const init = cert
+    .command('init')
+    .description('create a CA certificate and private key (like receptor --cert-init)')
+    .argument('[params...]', 'Receptor-style key=value parameters')
+    .option('--common-name <name>', 'common name of the CA')
+    .option('--bits <n>', 'RSA key size in bits (default 2048)')
+    .option('--not-before <time>', 'start of validity, RFC 3339 (default: now)')
+    .option('--not-after <time>', 'end of validity, RFC 3339 (default: 10 years from now)')
+    .option('--out-cert <file>', 'file to write the CA certificate to')
+    .option('--out-key <file>', 'file to write the CA private key to (mode 0600)')
+    .option('--force', 'overwrite existing files')
+    .addHelpText('after', `${RECEPTOR_STYLE}\n  meshctl cert init commonname="My CA" bits=2048 outcert=ca.crt outkey=ca.key`)
+    .action(async (params: string[], opts: Record<string, unknown>) =>
+      ctx.run(async () => (await import('./init.js')).initRun({ ...opts, params }, ctx.io)),
+    );
+
+  const makereq = cert
+    .command('makereq')
+    .description('create a certificate request, with a new key or an existing one (like receptor --cert-makereq)')
+    .argument('[params...]', 'Receptor-style key=value parameters')
+    .option('--common-name <name>', 'common name of the certificate')
+    .option('--dns-name <name>', 'DNS name to include (repeatable)', collect)
+    .option('--ip-address <ip>', 'IP address to include (repeatable)', collect)
+    .option('--node-id <id>', 'Receptor node ID to include (repeatable)', collect)
+    .option('--out-req <file>', 'file to write the request to')
+    .option('--out-key <file>', 'write a new private key to this file (mode 0600)')
+    .option('--bits <n>', 'size of the new RSA key (default 2048)')
+    .option('--in-key <file>', 'use this existing private key')
+    .option('--force', 'overwrite existing files')
+    .addHelpText(
+      'after',
+      `${RECEPTOR_STYLE}\n  meshctl cert makereq bits=2048 commonname=node1 dnsname=node1.example.com nodeid=node1 outreq=node1.csr outkey=node1.key`,
+    )
+    .action(async (params: string[], opts: Record<string, unknown>) =>
+      ctx.run(async () => (await import('./makereq.js')).makereqRun({ ...opts, params }, ctx.io)),
+    );
+
+  const signreq = cert
+    .command('signreq')
+    .description('sign a certificate request with the CA (like receptor --cert-signreq)')
+    .argument('[params...]', 'Receptor-style key=value parameters')
+    .option('--req <file>', 'the certificate request')
+    .option('--ca-cert <file>', 'the CA certificate')
+    .option('--ca-key <file>', 'the CA private key')
+    .option('--not-before <time>', 'start of validity, RFC 3339 (default: now)')
+    .option('--not-after <time>', 'end of validity, RFC 3339 (default: 1 year from now)')
+    .option('--out-cert <file>', 'file to write the certificate to')
+    .option('-y, --yes', 'sign without showing the request and asking (needed without a terminal)')
+    .option('--force', 'overwrite an existing certificate file')
+    .addHelpText('after', `${RECEPTOR_STYLE}\n  meshctl cert signreq req=node1.csr cacert=ca.crt cakey=ca.key outcert=node1.crt verify=yes`)
+    .action(async (params: string[], opts: Record<string, unknown>) =>
+      ctx.run(async () => (await import('./signreq.js')).signreqRun({ ...opts, params }, ctx.io)),
+    );
+
+  const inspect = cert
+    .command('inspect')
+    .description('show subject, issuer, validity and names (DNS, IP, node IDs) of certificates and requests')
+    .argument('<files...>', 'PEM (or DER) certificate or certificate request files')
+    .option('--json', 'print one JSON array')
+    .action(async (files: string[], opts: { json?: boolean }) =>
+      ctx.run(async () => (await import('./inspect.js')).inspectRun({ files, json: Boolean(opts.json) }, ctx.io)),
+    );
+
+  // --debug and --no-color after the verb, as on every other leaf command.
+  for (const leaf of [init, makereq, signreq, inspect]) addLeafGlobalOptions(leaf, { connection: false });
+}
