@@ -1,0 +1,154 @@
+// argv → exit status. The only place that knows about process signals, and the single error path: stop the
+// spinner, print one line `meshctl: <message> (hint: <hint>)` on stderr (plus the stack with --debug), and map
+// the error to the exit-code table of src/errors.ts.
+import type { Command } from 'commander';
+import { AbortError, EXIT, MeshctlError } from '../errors.js';
+import { firstOperand, normaliseArgv } from './argv.js';
+import type { CommandModule, ProgramContext } from './define/common.js';
+import type { CommandContext } from './extension.js';
+import type { Factory } from './factory.js';
+import { classify, stackText } from './exit-codes.js';
+import { debugRequested, GLOBAL_OPTIONS_WITH_VALUE, resolveGlobals } from './global-options.js';
+import { IOStreams } from './io/iostreams.js';
+import { isBrokenPipe, StdoutClosedError } from './io/write.js';
+import { buildProgram } from './program.js';
+
+/** After Ctrl-C or a closed stdout, how long a command may take to clean up before main closes everything. */
+const ABORT_GRACE_MS = 2000;
+
+export interface MainOptions {
+  /** Install SIGINT handling (default: only when running on the process's own streams). */
+  signals?: boolean;
+  /** Tests: replace parts of the context (e.g. runNode). */
+  context?: Partial<Pick<ProgramContext, 'runNode'>>;
+}
+
+export async function main(argv: readonly string[], io?: IOStreams, opts: MainOptions = {}): Promise<number> {
+  const onProcess = io === undefined;
+  const streams = io ?? IOStreams.fromProcess();
+  const args = normaliseArgv(argv);
+  const controller = new AbortController();
+  const state = { exit: EXIT.OK as number, factory: undefined as Factory | undefined, debug: debugRequested(args) };
+
+  // `meshctl ... | head`: the reader goes away and writes fail with EPIPE, emitted as 'error' on stdout.
+  // Without a listener Node would crash with a stack trace; instead stop the command and exit quietly.
+  let stdoutClosed = false;
+  const onStdoutError = (err: unknown) => {
+    if (controller.signal.aborted) return;
+    if (isBrokenPipe(err)) {
+      stdoutClosed = true;
+      controller.abort(new StdoutClosedError(err));
+      return;
+    }
+    // Any other write failure (a full disk behind `> file`) must not pass silently as success.
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    controller.abort(new MeshctlError('EINTERNAL', `cannot write to stdout: ${code}`, { cause: err, hint: 'check where stdout goes (disk space, permissions)' }));
+  };
+  streams.stdout.on('error', onStdoutError);
+
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(EXIT.INTERRUPTED); // second Ctrl-C: don't wait for clean-up
+    interrupted = true;
+    state.factory?.spinner.stop();
+    controller.abort(new AbortError('interrupted'));
+  };
+  const handleSignals = opts.signals ?? onProcess;
+  if (handleSignals) process.on('SIGINT', onSigint);
+
+  /**
+   * Runs `work`, ending early (with the abort reason) when interrupted or when stdout closes. The command sees
+   * the same signal; it gets a short grace period to finish its clean-up (`submit --rm` releases its unit)
+   * before main closes its connections.
+   */
+  const raceAbort = <T>(work: Promise<T>): Promise<T> => {
+    const signal = controller.signal;
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        timer = setTimeout(() => reject(signal.reason), ABORT_GRACE_MS);
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      const settle = () => {
+        signal.removeEventListener('abort', onAbort);
+        if (timer) clearTimeout(timer);
+      };
+      work.then(
+        (v) => {
+          settle();
+          if (signal.aborted) reject(signal.reason);
+          else resolve(v);
+        },
+        (e) => {
+          settle();
+          reject(signal.aborted ? signal.reason : e);
+        },
+      );
+    });
+  };
+
+  const extension: CommandContext = {
+    io: streams,
+    signal: controller.signal,
+    debug: () => state.debug,
+    run: async (fn, o = {}) => {
+      const work = fn();
+      const code = o.raceInterrupt === false ? await work : await raceAbort(work);
+      state.exit = typeof code === 'number' ? code : EXIT.OK;
+    },
+  };
+
+  const ctx: ProgramContext = {
+    io: streams,
+    extension,
+    ...opts.context,
+    invoke: async <O>(cmd: Command, o: O, load: () => Promise<CommandModule<O>>) => {
+      const globals = resolveGlobals(cmd);
+      state.debug ||= globals.debug;
+      if (!globals.color) streams.disableColor();
+      const { Factory } = await import('./factory.js');
+      const f = new Factory(streams, globals, controller.signal);
+      state.factory = f;
+      const mod = await load();
+      const code = await raceAbort(mod.run(o, f));
+      state.exit = typeof code === 'number' ? code : EXIT.OK;
+    },
+  };
+
+  try {
+    if (firstOperand(args, GLOBAL_OPTIONS_WITH_VALUE) === 'cert') {
+      // Loaded before parsing because the cert group's flags must exist when commander parses them.
+      const { registerCertCommands } = await import('../commands/cert/register.js');
+      ctx.registerCert = registerCertCommands;
+    }
+    const program = buildProgram(ctx);
+    await program.parseAsync(args, { from: 'user' });
+    return state.exit;
+  } catch (err) {
+    return report(stdoutClosed ? new StdoutClosedError(err) : err, streams, state);
+  } finally {
+    await state.factory?.close();
+    streams.stdout.off('error', onStdoutError);
+    if (handleSignals) {
+      process.off('SIGINT', onSigint);
+      if (interrupted) {
+        // Something (a stdin read, a socket) may still hold the event loop after an interrupt: don't hang.
+        setTimeout(() => process.exit(EXIT.INTERRUPTED), 1000).unref();
+      }
+    }
+  }
+}
+
+function report(err: unknown, io: IOStreams, state: { factory?: Factory; debug: boolean }): number {
+  state.factory?.spinner.stop();
+  const v = classify(err);
+  if (v.message !== undefined) {
+    const color = io.colorEnabled('stderr');
+    const red = (s: string) => (color ? `\x1b[31m${s}\x1b[39m` : s);
+    const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[22m` : s);
+    io.stderr.write(`${red('meshctl:')} ${v.message}${v.hint ? ' ' + dim(`(hint: ${v.hint})`) : ''}\n`);
+  }
+  if (state.debug && v.stack && err instanceof Error) io.stderr.write(stackText(err));
+  return v.exit;
+}

@@ -1,0 +1,30 @@
+// ping, traceroute and version views.
+import type { PingResult, TracerouteResult } from '../protocol/types.js';
+import type { RenderContext } from './style.js';
+import { alignedTable, tsv } from './table.js';
+
+/** A successful ping: receptorctl's `Reply from X in T` on a terminal; `node<TAB>ns<TAB>duration` piped. */
+export function renderPingReply(r: Extract<PingResult, { Success: true }>, ctx: RenderContext): string {
+  return ctx.tty ? `Reply from ${ctx.style.bold(r.From)} in ${r.TimeStr}\n` : tsv([[r.From, r.Time, r.TimeStr]]);
+}
+
+/** Hop indexes are JSON object keys (strings), so "10" sorts before "2": order them as numbers. */
+export function sortedHops(result: TracerouteResult): [number, TracerouteResult[string]][] {
+  return Object.entries(result)
+    .map(([k, v]) => [Number(k), v] as [number, TracerouteResult[string]])
+    .sort((a, b) => a[0] - b[0]);
+}
+
+export function renderTraceroute(result: TracerouteResult, ctx: RenderContext): string {
+  const hops = sortedHops(result);
+  if (!ctx.tty) return tsv(hops.map(([n, h]) => [n, h.From, h.Time, h.TimeStr, h.Error ?? '']));
+  const anyError = hops.some(([, h]) => h.Error);
+  const rows = hops.map(([n, h]) => [String(n), h.From, h.TimeStr, ...(anyError ? [h.Error ? ctx.style.red(h.Error) : ''] : [])]);
+  return alignedTable(['Hop', 'Node', 'Time', ...(anyError ? ['Error'] : [])], rows, ctx);
+}
+
+export function renderVersion(meshctl: string, nodeVersion: string, nodeId: string | undefined, ctx: RenderContext): string {
+  const node = nodeVersion === '' ? '(none)' : nodeVersion;
+  if (!ctx.tty) return tsv([['meshctl', meshctl], ['node', node, nodeId ?? '']]);
+  return `${ctx.style.bold('meshctl')}  ${meshctl}\n${ctx.style.bold('node')}     ${node}${nodeId ? ` (${nodeId})` : ''}\n`;
+}

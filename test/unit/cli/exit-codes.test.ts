@@ -1,0 +1,45 @@
+import { CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { classify, ExitStatus, stackText } from '../../../src/cli/exit-codes.js';
+import { StdoutClosedError } from '../../../src/cli/io/write.js';
+import { AbortError, ConnectionError, EXIT, MeshctlError, ServerError, TlsError, UsageError } from '../../../src/errors.js';
+
+describe('exit codes', () => {
+  it('exit codes - MeshctlErrors map through the error table with their hint', () => {
+    expect(classify(new UsageError("bad --param 'x'"))).toMatchObject({ exit: EXIT.USAGE, message: "bad --param 'x'", hint: 'see --help' });
+    expect(classify(new ConnectionError('ECONNREFUSED', 'connection refused by tcp://127.0.0.1:1'))).toMatchObject({ exit: EXIT.CONNECTION });
+    expect(classify(new TlsError('tls: bad'))).toMatchObject({ exit: EXIT.TLS });
+    expect(classify(new ServerError('unknown work unit abc'))).toMatchObject({ exit: EXIT.SERVER, message: 'unknown work unit abc' });
+    expect(classify(new MeshctlError('EUNITFAILED', 'x'))).toMatchObject({ exit: EXIT.UNIT_FAILED });
+    expect(classify(new MeshctlError('EINCOMPLETE', 'x'))).toMatchObject({ exit: EXIT.INCOMPLETE });
+  });
+
+  it('exit codes - an empty hint is left out', () => {
+    expect(classify(new MeshctlError('ESERVER', 'x', { hint: '' })).hint).toBeUndefined();
+  });
+
+  it('exit codes - interrupt, closed stdout and explicit statuses print nothing', () => {
+    expect(classify(new AbortError('interrupted'))).toEqual({ exit: EXIT.INTERRUPTED, stack: false });
+    expect(classify(new StdoutClosedError())).toEqual({ exit: EXIT.OK, stack: false });
+    expect(classify(new ExitStatus(7))).toEqual({ exit: 7, stack: false });
+  });
+
+  it('exit codes - anything else is an internal error (70) with a stack for --debug', () => {
+    expect(classify(new TypeError('x is undefined'))).toMatchObject({ exit: EXIT.INTERNAL, message: 'internal error: x is undefined', stack: true });
+  });
+
+  it('exit codes - commander help and version exit 0; parse errors are usage errors on one line', () => {
+    expect(classify(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)')).exit).toBe(0);
+    expect(classify(new CommanderError(0, 'commander.version', '1.0.0')).exit).toBe(0);
+    expect(classify(new CommanderError(1, 'commander.help', '(outputHelp)'))).toEqual({ exit: EXIT.USAGE, stack: false });
+    const v = classify(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'\nsecond line"));
+    expect(v).toMatchObject({ exit: EXIT.USAGE, message: "unknown option '--x' second line" });
+  });
+
+  it('exit codes - stackText follows the cause chain', () => {
+    const inner = new Error('ECONNREFUSED 127.0.0.1:1');
+    const text = stackText(new ConnectionError('ECONNREFUSED', 'connection refused', { cause: inner }));
+    expect(text).toContain('connection refused');
+    expect(text).toContain('caused by: Error: ECONNREFUSED 127.0.0.1:1');
+  });
+});
