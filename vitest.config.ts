@@ -8,6 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    reporters: process.env.CI ? ['default'] : ['default'],
+    // Builds dist/ once when it is older than src/ (e2e tests spawn bin/meshctl.js); `npm test` builds first anyway.
+    globalSetup: ['test/e2e/global-setup.ts'],
   },
 });
