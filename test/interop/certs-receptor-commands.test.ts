@@ -2,51 +2,26 @@
 // us, what we write is accepted by receptor (its signer, its tls-server node-ID check, a mutual-TLS
 // control service).
 //
-// Skipped when no receptor binary is found locally (RECEPTOR_BIN if set, else /root/go/bin/receptor or
-// `receptor` on PATH). With CI set, a missing binary FAILS instead, so CI cannot skip these silently.
+// Part of the interop suite: like every interop test it fails (never skips) when the peers are missing.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { connect as netConnect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRequest, inspect, nodeIdsFromCertificate, signRequest } from '../../../src/certs/index.js';
-import { issueTestCert, makeTestPki, makeUnknownCaCert, type TestPki } from '../../helpers/certs.js';
+import { requirePeers } from '../helpers/receptor.js';
+import { createRequest, inspect, nodeIdsFromCertificate, signRequest } from '../../src/certs/index.js';
+import { issueTestCert, makeTestPki, makeUnknownCaCert, type TestPki } from '../helpers/certs.js';
 
 const execFileAsync = promisify(execFile);
 
-function findReceptor(): string | undefined {
-  // RECEPTOR_BIN, when set, is the only place looked at.
-  const candidates = process.env.RECEPTOR_BIN
-    ? [process.env.RECEPTOR_BIN]
-    : ['/root/go/bin/receptor', ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'receptor'))];
-  for (const c of candidates) {
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
-}
-
-const receptor = findReceptor();
-const hasReceptor = receptor !== undefined;
-
-if (!hasReceptor && process.env.CI) {
-  describe('receptor certs', () => {
-    it('receptor certs - the receptor binary is required when CI is set', () => {
-      throw new Error('receptor binary not found (set RECEPTOR_BIN or put receptor on PATH); CI must not skip the receptor certificate tests');
-    });
-  });
-}
+const receptor = requirePeers().receptor;
 
 async function runReceptor(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return execFileAsync(receptor!, args, { timeout: 20_000 });
+  return execFileAsync(receptor, args, { timeout: 20_000 });
 }
 
 async function freePort(): Promise<number> {
@@ -64,7 +39,7 @@ interface Running {
 }
 
 function startReceptor(configPath: string): Running {
-  const child = spawn(receptor!, ['--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(receptor, ['--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -132,7 +107,7 @@ async function waitForPort(port: number, r: Running): Promise<void> {
   throw new Error(`receptor did not listen on ${port}: ${r.output()}`);
 }
 
-describe.skipIf(!hasReceptor)('receptor certs', () => {
+describe('receptor certs', () => {
   let dir: string;
   let pki: TestPki;
   const p = (name: string): string => join(dir, name);
