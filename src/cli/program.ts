@@ -5,10 +5,10 @@
 // imports the implementation (src/commands/...), so `meshctl --version` and `meshctl status` load nothing
 // they don't use: no chalk, cli-table3, ora, yaml or client until a command needs them.
 //
-// Other modules' groups: see ./extension.ts for the `cert` and `node` contracts. `meshctl demo` is added by
-// the lead (not here).
+// Other modules' groups: see ./extension.ts for the `cert` and `node` contracts; `meshctl demo` lives in
+// src/commands/demo/run.ts.
 import { Command } from 'commander';
-import { defineCertCommand, defineNodeCommand } from './define/external.js';
+import { defineCertCommand, defineDemoCommand, defineNodeCommand } from './define/external.js';
 import { defineMeshCommands } from './define/mesh.js';
 import { defineWorkCommands } from './define/work.js';
 import type { ProgramContext } from './define/common.js';
@@ -57,5 +57,6 @@ Exit status: 0 ok, 1 unit failed / ping failed, 2 usage, 3 connection, 4 TLS, 5 
   defineWorkCommands(program, ctx);
   defineNodeCommand(program, ctx);
   defineCertCommand(program, ctx);
+  defineDemoCommand(program, ctx);
   return program;
 }

@@ -34,4 +34,16 @@ export function defineCertCommand(program: Command, ctx: ProgramContext): void {
   }
 }
 
-// meshctl demo: registered by the lead (src/commands/demo/...), not defined here.
+export function defineDemoCommand(program: Command, ctx: ProgramContext): void {
+  const demo = program
+    .command('demo')
+    .description('start an embedded node, show its status and run work on it end to end (needs nothing else)')
+    .option('--keep', 'keep the temporary directory with the config and unit data');
+  addLeafGlobalOptions(demo, { connection: false });
+  demo.action((o: { keep?: boolean }) =>
+    ctx.extension.run(async () => {
+      const { runDemo } = await import('../../commands/demo/run.js');
+      return runDemo({ keep: o.keep }, ctx.io, ctx.extension.signal);
+    }),
+  );
+}
