@@ -1,7 +1,6 @@
 // Opens a connection to a control service: Unix socket, TCP or TLS. Maps low-level failures to the error
 // table with the address in the message (`connection refused to tcp://127.0.0.1:1`, cause = the errno error).
 import * as net from 'node:net';
-import * as tls from 'node:tls';
 import { existsSync, statSync } from 'node:fs';
 import { ConnectionError, MeshctlError, TlsError } from '../errors.js';
 import type { ClientTlsOptions } from '../client/options.js';
@@ -25,11 +24,13 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
   if (address.kind === 'unix') checkUnixPath(address.path);
   const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const mapError = (err: Error) => mapSocketError(err, where, address);
+  // node:tls costs a few ms to load: only tls:// pays for it.
+  const tls = address.kind === 'tls' ? await import('node:tls') : undefined;
 
   const sock = await new Promise<net.Socket>((resolve, reject) => {
     let s: net.Socket;
     try {
-    if (address.kind === 'tls') {
+    if (address.kind === 'tls' && tls) {
       const t = opts.tls ?? {};
       const servername = t.servername ?? (net.isIP(address.host) ? undefined : address.host);
       s = tls.connect({

@@ -1,9 +1,11 @@
 // IOStreams owns the three standard streams of one CLI run (after gh's pkg/iostreams): commands never
 // touch process.stdout/stderr/stdin, they get an IOStreams. Tests build one over PassThrough streams.
 import type { Readable, Writable } from 'node:stream';
+import { isatty } from 'node:tty';
 
 export interface IOStreamsInit {
-  stdin: Readable;
+  /** The stream, or a function that makes it on first use (process.stdin costs ~10 ms to set up). */
+  stdin: Readable | (() => Readable);
   stdout: Writable;
   stderr: Writable;
   /** Defaults: the streams' own `isTTY`. Tests force them. */
@@ -14,7 +16,8 @@ export interface IOStreamsInit {
 }
 
 export class IOStreams {
-  readonly stdin: Readable;
+  private stdinValue: Readable | undefined;
+  private readonly makeStdin: (() => Readable) | undefined;
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly stdinIsTTY: boolean;
@@ -24,18 +27,26 @@ export class IOStreams {
   private colorOff = false;
 
   constructor(init: IOStreamsInit) {
-    this.stdin = init.stdin;
+    if (typeof init.stdin === 'function') this.makeStdin = init.stdin;
+    else this.stdinValue = init.stdin;
     this.stdout = init.stdout;
     this.stderr = init.stderr;
-    this.stdinIsTTY = init.stdinIsTTY ?? Boolean((init.stdin as { isTTY?: boolean }).isTTY);
+    this.stdinIsTTY = init.stdinIsTTY ?? (typeof init.stdin === 'function' ? false : Boolean((init.stdin as { isTTY?: boolean }).isTTY));
     this.stdoutIsTTY = init.stdoutIsTTY ?? Boolean((init.stdout as { isTTY?: boolean }).isTTY);
     this.stderrIsTTY = init.stderrIsTTY ?? Boolean((init.stderr as { isTTY?: boolean }).isTTY);
     this.env = init.env ?? {};
   }
 
+  get stdin(): Readable {
+    this.stdinValue ??= this.makeStdin!();
+    return this.stdinValue;
+  }
+
   static fromProcess(): IOStreams {
     return new IOStreams({
-      stdin: process.stdin,
+      // Touching process.stdin creates the stream (a TTY or pipe handle): only commands that read it pay.
+      stdin: () => process.stdin,
+      stdinIsTTY: isatty(0),
       stdout: process.stdout,
       stderr: process.stderr,
       env: process.env,
