@@ -1,0 +1,554 @@
+// Reads Receptor's v1 YAML configuration (a YAML sequence of one-key maps or bare section names) into a
+// typed NodeConfig, following ghjm/cmdline's loadConfigFromFile as Receptor uses it:
+// - an entry is `- name` (no parameters), `- name: value` (a string goes to the section's bare field,
+//   e.g. `- node: foo` sets id) or `- name: {param: value, ...}`;
+// - section names must be written in lower case, parameter names are case-insensitive;
+// - values are coerced like cmdline's setValue (see coerce.ts); defaults come from the Go struct tags;
+// - YAML is read with the YAML 1.1 schema like Go's yaml.v2, so `permissions: 0600` is octal and
+//   `yes`/`on` are booleans.
+// Every problem is one MeshctlError('EBADCONFIG') naming the file, the entry (section and position) and
+// the key.
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
+import { MeshctlError } from '../errors.js';
+import { parseGoDuration } from '../protocol/duration.js';
+import { CoerceError, coerceValue } from './coerce.js';
+import { RECEPTOR_ONLY_SECTIONS, SECTIONS, sectionSpec, type SectionSpec } from './schema.js';
+import type {
+  ControlServiceConfig,
+  EntrySource,
+  LogLevel,
+  NodeConfig,
+  TcpClientConfig,
+  TcpListenerConfig,
+  TcpPeerConfig,
+  TcpServerConfig,
+  TlsClientConfig,
+  TlsServerConfig,
+  WorkCommandConfig,
+  WsListenerConfig,
+  WsPeerConfig,
+} from './types.js';
+
+export interface ParseConfigOptions {
+  /** Name used in messages (and stored as NodeConfig.file when absolute). Default `<config>`. */
+  file?: string;
+  /** Host name used when `node` has no id (tests). Default os.hostname(). */
+  hostname?: string;
+}
+
+interface Where {
+  file: string;
+  index?: number;
+  section?: string;
+  line?: number;
+  key?: string;
+}
+
+function configError(where: Where, message: string, hint?: string): MeshctlError {
+  let prefix = where.file;
+  if (where.line !== undefined) prefix += `:${where.line}`;
+  let text = `${prefix}: `;
+  if (where.index !== undefined) text += `entry #${where.index}${where.section ? ` (${where.section})` : ''}: `;
+  text += message;
+  return new MeshctlError('EBADCONFIG', text, {
+    ...(hint === undefined ? {} : { hint }),
+    data: {
+      file: where.file,
+      ...(where.index === undefined ? {} : { entry: where.index }),
+      ...(where.section === undefined ? {} : { section: where.section }),
+      ...(where.key === undefined ? {} : { key: where.key }),
+      ...(where.line === undefined ? {} : { line: where.line }),
+    },
+  });
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}
+
+function suggest(word: string, choices: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDist = Infinity;
+  for (const c of choices) {
+    const d = editDistance(word.toLowerCase(), c);
+    if (d < bestDist) {
+      best = c;
+      bestDist = d;
+    }
+  }
+  return bestDist <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return '[' + v.map(canonicalJson).join(',') + ']';
+  if (v !== null && typeof v === 'object') {
+    return (
+      '{' +
+      Object.keys(v)
+        .sort()
+        .map((k) => JSON.stringify(k) + ':' + canonicalJson((v as Record<string, unknown>)[k]))
+        .join(',') +
+      '}'
+    );
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warning', 'info', 'debug'];
+
+/** One parsed entry: the section and its coerced parameters (defaults applied). */
+interface RawSection {
+  spec: SectionSpec;
+  values: Record<string, unknown>;
+  source: EntrySource;
+}
+
+function parseEntries(text: string, file: string): RawSection[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    version: '1.1',
+    lineCounter,
+    prettyErrors: false,
+    // yaml.v2 leaves timestamps as strings when decoding into interface{}.
+    customTags: (tags) => tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:timestamp'),
+  });
+  const lineOf = (node: { range?: [number, number, number] | null } | null | undefined): number | undefined =>
+    node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line;
+    throw configError({ file, line }, `invalid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const root = doc.contents as YamlNode | null;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return [];
+  if (!isSeq(root)) {
+    throw configError(
+      { file, line: lineOf(root as YamlNode) },
+      'the configuration must be a YAML list of sections (Receptor v1 format)',
+      'write each section as a list item, e.g. "- node:\\n    id: foo"; the v2 format (a map) is not supported',
+    );
+  }
+  const out: RawSection[] = [];
+  const seenSingletons = new Set<string>();
+  root.items.forEach((item, i) => {
+    const index = i + 1;
+    const itemNode = item as YamlNode;
+    const line = lineOf(itemNode);
+    let name: string;
+    let valueNode: YamlNode | null = null;
+    if (isScalar(itemNode) && typeof itemNode.value === 'string') {
+      name = itemNode.value;
+    } else if (isMap(itemNode)) {
+      if (itemNode.items.length !== 1) {
+        const names = itemNode.items.map((p) => String((p.key as { value?: unknown } | null)?.value)).join("', '");
+        throw configError(
+          { file, index, line },
+          `an entry must name exactly one section, this one has ${itemNode.items.length}: '${names}'`,
+          'start each section with its own "- " list item (check the indentation)',
+        );
+      }
+      const pair = itemNode.items[0] as Pair<YamlNode, YamlNode | null>;
+      if (!isScalar(pair.key) || typeof pair.key.value !== 'string') {
+        throw configError({ file, index, line }, 'section name is not a string');
+      }
+      name = pair.key.value;
+      valueNode = pair.value ?? null;
+    } else {
+      throw configError(
+        { file, index, line },
+        'an entry must be a section name or a one-key map',
+        'write "- section-name" or "- section-name: {...}"',
+      );
+    }
+    const where: Where = { file, index, section: name, line };
+    const spec = sectionSpec(name);
+    if (!spec) {
+      if (RECEPTOR_ONLY_SECTIONS.includes(name)) {
+        throw configError(where, `section '${name}' is not supported by the meshctl node`, 'remove it, or run real receptor');
+      }
+      const lower = sectionSpec(name.toLowerCase());
+      const guess = lower ? lower.name : suggest(name, SECTIONS.map((sec) => sec.name));
+      throw configError(
+        where,
+        `unknown section '${name}'`,
+        lower
+          ? `section names are lower case: write '${lower.name}'`
+          : guess
+            ? `did you mean '${guess}'?`
+            : `known sections: ${SECTIONS.map((sec) => sec.name).join(', ')}`,
+      );
+    }
+    if (spec.singleton) {
+      if (seenSingletons.has(name)) throw configError(where, `only one ${name} directive is allowed`);
+      seenSingletons.add(name);
+    }
+
+    // Collect raw parameters.
+    const params: [string, unknown, number | undefined][] = [];
+    if (valueNode !== null && !(isScalar(valueNode) && valueNode.value === null)) {
+      if (isScalar(valueNode) && typeof valueNode.value === 'string') {
+        const bare = spec.fields.find((f) => f.bare);
+        if (!bare) {
+          throw configError(
+            where,
+            `section '${name}' does not take a bare value ('${valueNode.value}')`,
+            `give its parameters as a map: "- ${name}:\\n    key: value"`,
+          );
+        }
+        params.push([bare.key, valueNode.value, lineOf(valueNode)]);
+      } else if (isMap(valueNode)) {
+        for (const p of valueNode.items) {
+          const k = p.key as YamlNode | null;
+          if (!isScalar(k) || typeof k.value !== 'string') {
+            throw configError({ ...where, line: lineOf(k) ?? line }, `parameter name ${String((k as { value?: unknown })?.value)} is not a string`);
+          }
+          const v = p.value as YamlNode | null;
+          params.push([k.value, v === null ? null : v.toJSON(), lineOf(k)]);
+        }
+      } else {
+        const bare = spec.fields.find((f) => f.bare);
+        throw configError(
+          where,
+          `invalid value for section '${name}': expected ${bare ? 'a string or ' : ''}a map of parameters`,
+          bare && bare.type === 'int' ? `quote the value ("- ${name}: \\"${String(valueNode.toJSON())}\\"")` : undefined,
+        );
+      }
+    }
+
+    const values: Record<string, unknown> = {};
+    const set = new Set<string>();
+    for (const [key, raw, keyLine] of params) {
+      const field = spec.fields.find((f) => f.key === key.toLowerCase());
+      const keyWhere: Where = { ...where, key, line: keyLine ?? line };
+      if (!field) {
+        const known = spec.fields.map((f) => f.key);
+        const guess = suggest(key, known);
+        throw configError(
+          keyWhere,
+          `unknown key '${key}'`,
+          known.length === 0
+            ? `'${name}' takes no parameters`
+            : guess
+              ? `did you mean '${guess}'? (known: ${known.join(', ')})`
+              : `known keys: ${known.join(', ')}`,
+        );
+      }
+      try {
+        const v = coerceValue(field.type, raw, values[field.key]);
+        if (v !== undefined) values[field.key] = v;
+        else delete values[field.key];
+      } catch (err) {
+        if (!(err instanceof CoerceError)) throw err;
+        throw configError(keyWhere, `bad value for '${key}': ${err.message}`);
+      }
+      set.add(field.key);
+    }
+    const missing = spec.fields.filter((f) => f.required && !set.has(f.key)).map((f) => f.key);
+    if (missing.length > 0) {
+      throw configError(
+        where,
+        `required parameter${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}`,
+      );
+    }
+    for (const f of spec.fields) {
+      if (!set.has(f.key) && f.default !== undefined) values[f.key] = coerceValue(f.type, f.default);
+    }
+    const rawJs = isMap(itemNode) || isScalar(itemNode) ? itemNode.toJSON() : null;
+    out.push({ spec, values, source: { section: name, index, ...(line === undefined ? {} : { line }), canonical: canonicalJson(rawJs) } });
+  });
+  return out;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const bool = (v: unknown): boolean => v === true;
+const num = (v: unknown, d = 0): number => (typeof v === 'number' ? v : d);
+
+/**
+ * Parses configuration text. Throws MeshctlError('EBADCONFIG') with file, entry and key in the message
+ * and in `data`.
+ */
+export function parseConfig(text: string, options: ParseConfigOptions = {}): NodeConfig {
+  const file = options.file ?? '<config>';
+  const sections = parseEntries(text, file);
+  const cfg: NodeConfig = {
+    ...(options.file !== undefined && path.isAbsolute(options.file) ? { file: options.file } : {}),
+    node: { id: '', datadir: '/tmp/receptor' },
+    logLevel: 'info',
+    localOnly: false,
+    controlServices: [],
+    tlsServers: [],
+    tlsClients: [],
+    workCommands: [],
+    mesh: { tcpListeners: [], tcpPeers: [], wsListeners: [], wsPeers: [], tcpServers: [], tcpClients: [] },
+    entries: sections.map((sec) => sec.source),
+  };
+  let nodeSource: EntrySource | undefined;
+  for (const { spec, values: v, source } of sections) {
+    const where: Where = { file, index: source.index, section: source.section, ...(source.line === undefined ? {} : { line: source.line }) };
+    switch (spec.name) {
+      case 'node':
+        nodeSource = source;
+        cfg.node = {
+          id: str(v.id),
+          datadir: str(v.datadir),
+          ...(v.firewallrules ? { firewallrules: v.firewallrules as Record<string, unknown>[] } : {}),
+          ...(v.maxidleconnectiontimeout ? { maxidleconnectiontimeout: str(v.maxidleconnectiontimeout) } : {}),
+        };
+        if (cfg.node.maxidleconnectiontimeout) {
+          try {
+            parseGoDuration(cfg.node.maxidleconnectiontimeout);
+          } catch (err) {
+            throw configError({ ...where, key: 'maxidleconnectiontimeout' }, `bad value for 'maxidleconnectiontimeout': ${(err as Error).message}`);
+          }
+        }
+        break;
+      case 'log-level': {
+        const level = str(v.level).toLowerCase();
+        if (!LOG_LEVELS.includes(level as LogLevel)) {
+          throw configError({ ...where, key: 'level' }, `${str(v.level)} is not a valid log level name`, 'use error, warning, info or debug');
+        }
+        cfg.logLevel = level as LogLevel;
+        break;
+      }
+      case 'trace':
+        break;
+      case 'local-only':
+        cfg.localOnly = true;
+        break;
+      case 'control-service':
+        cfg.controlServices.push({
+          service: str(v.service),
+          filename: str(v.filename),
+          permissions: num(v.permissions, 0o600),
+          tls: str(v.tls),
+          tcplisten: str(v.tcplisten),
+          tcptls: str(v.tcptls),
+          source,
+        } satisfies ControlServiceConfig);
+        break;
+      case 'tls-server':
+        cfg.tlsServers.push({
+          name: str(v.name),
+          cert: str(v.cert),
+          key: str(v.key),
+          requireclientcert: bool(v.requireclientcert),
+          clientcas: str(v.clientcas),
+          pinnedclientcert: (v.pinnedclientcert as string[] | undefined) ?? [],
+          skipreceptornamescheck: bool(v.skipreceptornamescheck),
+          mintls13: bool(v.mintls13),
+          source,
+        } satisfies TlsServerConfig);
+        break;
+      case 'tls-client':
+        cfg.tlsClients.push({
+          name: str(v.name),
+          cert: str(v.cert),
+          key: str(v.key),
+          rootcas: str(v.rootcas),
+          insecureskipverify: bool(v.insecureskipverify),
+          pinnedservercert: (v.pinnedservercert as string[] | undefined) ?? [],
+          skipreceptornamescheck: bool(v.skipreceptornamescheck),
+          mintls13: bool(v.mintls13),
+          source,
+        } satisfies TlsClientConfig);
+        break;
+      case 'work-command':
+        cfg.workCommands.push({
+          worktype: str(v.worktype),
+          command: str(v.command),
+          params: str(v.params),
+          allowruntimeparams: bool(v.allowruntimeparams),
+          verifysignature: bool(v.verifysignature),
+          source,
+        } satisfies WorkCommandConfig);
+        break;
+      case 'work-signing':
+        cfg.workSigning = { privatekey: str(v.privatekey), tokenexpiration: str(v.tokenexpiration) };
+        if (cfg.workSigning.tokenexpiration !== '') {
+          try {
+            parseGoDuration(cfg.workSigning.tokenexpiration);
+          } catch {
+            // pkg/workceptor/command.go PrepareSigningKeyPrivateCfg
+            throw configError(
+              { ...where, key: 'tokenexpiration' },
+              "failed to parse TokenExpiration -- valid examples include '1.5h', '30m', '30m10s'",
+            );
+          }
+        }
+        break;
+      case 'work-verification':
+        cfg.workVerification = { publickey: str(v.publickey) };
+        break;
+      case 'tcp-listener':
+        cfg.mesh.tcpListeners.push({
+          bindaddr: str(v.bindaddr),
+          port: num(v.port),
+          tls: str(v.tls),
+          cost: num(v.cost, 1),
+          ...(v.nodecost ? { nodecost: v.nodecost as Record<string, number> } : {}),
+          ...(v.allowedpeers ? { allowedpeers: v.allowedpeers as string[] } : {}),
+          source,
+        } satisfies TcpListenerConfig);
+        break;
+      case 'ws-listener':
+        cfg.mesh.wsListeners.push({
+          bindaddr: str(v.bindaddr),
+          port: num(v.port),
+          path: str(v.path),
+          tls: str(v.tls),
+          cost: num(v.cost, 1),
+          ...(v.nodecost ? { nodecost: v.nodecost as Record<string, number> } : {}),
+          ...(v.allowedpeers ? { allowedpeers: v.allowedpeers as string[] } : {}),
+          source,
+        } satisfies WsListenerConfig);
+        break;
+      case 'tcp-peer':
+        cfg.mesh.tcpPeers.push({
+          address: str(v.address),
+          redial: bool(v.redial),
+          tls: str(v.tls),
+          cost: num(v.cost, 1),
+          ...(v.allowedpeers ? { allowedpeers: v.allowedpeers as string[] } : {}),
+          source,
+        } satisfies TcpPeerConfig);
+        break;
+      case 'ws-peer':
+        cfg.mesh.wsPeers.push({
+          address: str(v.address),
+          redial: bool(v.redial),
+          extraheader: str(v.extraheader),
+          tls: str(v.tls),
+          cost: num(v.cost, 1),
+          ...(v.allowedpeers ? { allowedpeers: v.allowedpeers as string[] } : {}),
+          source,
+        } satisfies WsPeerConfig);
+        break;
+      case 'tcp-server':
+        cfg.mesh.tcpServers.push({
+          port: num(v.port),
+          bindaddr: str(v.bindaddr),
+          remotenode: str(v.remotenode),
+          remoteservice: str(v.remoteservice),
+          tlsserver: str(v.tlsserver),
+          tlsclient: str(v.tlsclient),
+          source,
+        } satisfies TcpServerConfig);
+        break;
+      case 'tcp-client':
+        cfg.mesh.tcpClients.push({
+          service: str(v.service),
+          address: str(v.address),
+          tlsserver: str(v.tlsserver),
+          tlsclient: str(v.tlsclient),
+          source,
+        } satisfies TcpClientConfig);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // Node ID rules of pkg/types/main.go NodeCfg.Init.
+  const nodeWhere: Where = nodeSource
+    ? { file, index: nodeSource.index, section: 'node', key: 'id', ...(nodeSource.line === undefined ? {} : { line: nodeSource.line }) }
+    : { file };
+  if (cfg.node.id === '') {
+    const host = options.hostname ?? os.hostname();
+    const lc = host.toLowerCase();
+    if (lc === 'localhost' || lc.startsWith('localhost.')) {
+      throw configError(nodeWhere, 'no node ID specified and local host name is localhost', 'set "- node:\\n    id: NAME"');
+    }
+    cfg.node.id = host;
+  } else if (!/^[.\-_@:a-zA-Z0-9]*$/.test(cfg.node.id)) {
+    throw configError(
+      nodeWhere,
+      `node id can only contain a-z, A-Z, 0-9 or special characters . - _ @ : but received: ${cfg.node.id}`,
+    );
+  }
+  if (cfg.node.id.toLowerCase() === 'localhost') {
+    throw configError(nodeWhere, 'node ID "localhost" is reserved', 'choose another node id');
+  }
+
+  validateReferences(cfg, file);
+  return cfg;
+}
+
+function entryWhere(file: string, source: EntrySource, key?: string): Where {
+  return {
+    file,
+    index: source.index,
+    section: source.section,
+    ...(source.line === undefined ? {} : { line: source.line }),
+    ...(key === undefined ? {} : { key }),
+  };
+}
+
+// Checks Receptor makes while starting (unknown TLS names, duplicate work types, verifysignature without
+// a key), done here so a bad file fails before anything listens.
+function validateReferences(cfg: NodeConfig, file: string): void {
+  const serverNames = new Set<string>();
+  for (const t of cfg.tlsServers) {
+    if (serverNames.has(t.name)) throw configError(entryWhere(file, t.source, 'name'), `duplicate tls-server name '${t.name}'`);
+    serverNames.add(t.name);
+  }
+  const clientNames = new Set<string>();
+  for (const t of cfg.tlsClients) {
+    if (clientNames.has(t.name)) throw configError(entryWhere(file, t.source, 'name'), `duplicate tls-client name '${t.name}'`);
+    clientNames.add(t.name);
+  }
+  for (const cs of cfg.controlServices) {
+    for (const key of ['tls', 'tcptls'] as const) {
+      const name = cs[key];
+      if (name !== '' && !serverNames.has(name) && (key === 'tls' || cs.tcplisten !== '')) {
+        throw configError(
+          entryWhere(file, cs.source, key),
+          `unknown TLS config ${name}`,
+          serverNames.size > 0 ? `tls-server names: ${[...serverNames].join(', ')}` : 'add a tls-server entry with that name',
+        );
+      }
+    }
+  }
+  const types = new Set<string>();
+  for (const wc of cfg.workCommands) {
+    if (types.has(wc.worktype) || wc.worktype === 'remote') {
+      throw configError(entryWhere(file, wc.source, 'worktype'), `work type ${wc.worktype} already registered`);
+    }
+    types.add(wc.worktype);
+    if (wc.verifysignature && !cfg.workVerification) {
+      throw configError(
+        entryWhere(file, wc.source, 'verifysignature'),
+        `VerifySignature for work command '${wc.worktype}' is true, but the work verification public key is not specified`,
+        'add a work-verification entry with publickey',
+      );
+    }
+  }
+}
+
+/** Reads and parses a configuration file. A missing or unreadable file is EBADFILE. */
+export async function loadConfigFile(file: string, options: Omit<ParseConfigOptions, 'file'> = {}): Promise<NodeConfig> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new MeshctlError('EBADFILE', `cannot read config file '${file}': ${reason}`, { cause: err, data: { file } });
+  }
+  const cfg = parseConfig(text, { ...options, file });
+  cfg.file = abs;
+  return cfg;
+}

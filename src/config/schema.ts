@@ -1,0 +1,220 @@
+// Receptor's v1 configuration sections, their parameters, types, defaults and required flags, as declared
+// by the Go config structs (struct tags `required`, `default`, `barevalue`) that ghjm/cmdline reads:
+//   node              pkg/types/main.go NodeCfg
+//   log-level, trace  pkg/logger/logger.go LoglevelCfg, TraceCfg
+//   control-service   pkg/controlsvc/controlsvc.go CmdlineConfigUnix
+//   tls-server/client pkg/netceptor/tlsconfig.go TLSServerConfig, TLSClientConfig
+//   work-command, work-signing, work-verification   pkg/workceptor/command.go
+//   local-only        pkg/backends/null.go NullBackendCfg
+//   tcp-listener/peer pkg/backends/tcp.go; ws-listener/peer pkg/backends/websockets.go
+//   tcp-server/client pkg/services/tcp_proxy.go
+// Parameter names are matched case-insensitively (cmdline getFieldByName lower-cases both sides).
+
+export type FieldType = 'string' | 'int' | 'float' | 'bool' | 'stringList' | 'floatMap' | 'mapList';
+
+export interface FieldSpec {
+  /** Lower-case parameter name (the Go field name lower-cased). */
+  key: string;
+  type: FieldType;
+  required?: boolean;
+  /** Default as Receptor's struct tag writes it (a string, coerced like any other value). */
+  default?: string;
+  /** Receives the value of `- section: value` when the value is a plain string. */
+  bare?: boolean;
+}
+
+/**
+ * How the embedded node treats a section:
+ * - `yes`: implemented;
+ * - `mesh`: parsed into typed config, refused at start ("not supported yet") until the mesh exists;
+ * - `ignored`: accepted and has no effect (documented in docs/node.md).
+ */
+export type Support = 'yes' | 'mesh' | 'ignored';
+
+export interface SectionSpec {
+  name: string;
+  fields: FieldSpec[];
+  singleton?: boolean;
+  support: Support;
+}
+
+const s = (key: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({ key, type: 'string', ...extra });
+const b = (key: string, def?: string): FieldSpec => ({ key, type: 'bool', ...(def === undefined ? {} : { default: def }) });
+
+export const SECTIONS: readonly SectionSpec[] = [
+  {
+    name: 'node',
+    singleton: true,
+    support: 'yes',
+    fields: [
+      s('id', { bare: true }),
+      s('datadir', { default: '/tmp/receptor' }),
+      { key: 'firewallrules', type: 'mapList' },
+      s('maxidleconnectiontimeout'),
+      s('receptorkubesupportreconnect'),
+      s('receptorkubeclientsetqps'),
+      s('receptorkubeclientsetburst'),
+      s('receptorkubeclientsetratelimiter'),
+    ],
+  },
+  { name: 'log-level', singleton: true, support: 'yes', fields: [s('level', { bare: true, default: 'error' })] },
+  { name: 'trace', singleton: true, support: 'ignored', fields: [] },
+  { name: 'local-only', singleton: true, support: 'yes', fields: [b('local')] },
+  {
+    name: 'control-service',
+    support: 'yes',
+    fields: [
+      s('service', { default: 'control' }),
+      s('filename'),
+      { key: 'permissions', type: 'int', default: '0600' },
+      s('tls'),
+      s('tcplisten'),
+      s('tcptls'),
+    ],
+  },
+  {
+    name: 'tls-server',
+    support: 'yes',
+    fields: [
+      s('name', { required: true }),
+      s('cert', { required: true }),
+      s('key', { required: true }),
+      b('requireclientcert', 'false'),
+      s('clientcas'),
+      { key: 'pinnedclientcert', type: 'stringList' },
+      b('skipreceptornamescheck', 'false'),
+      b('mintls13', 'true'),
+    ],
+  },
+  {
+    name: 'tls-client',
+    support: 'yes',
+    fields: [
+      s('name', { required: true }),
+      s('cert', { required: true }),
+      s('key', { required: true }),
+      s('rootcas'),
+      b('insecureskipverify', 'false'),
+      { key: 'pinnedservercert', type: 'stringList' },
+      b('skipreceptornamescheck'),
+      b('mintls13', 'true'),
+    ],
+  },
+  {
+    name: 'work-command',
+    support: 'yes',
+    fields: [
+      s('worktype', { required: true }),
+      s('command', { required: true }),
+      s('params'),
+      b('allowruntimeparams', 'false'),
+      b('verifysignature', 'false'),
+    ],
+  },
+  {
+    name: 'work-signing',
+    singleton: true,
+    support: 'yes',
+    fields: [s('privatekey', { bare: true }), s('tokenexpiration')],
+  },
+  { name: 'work-verification', singleton: true, support: 'yes', fields: [s('publickey', { bare: true })] },
+  {
+    name: 'tcp-listener',
+    support: 'mesh',
+    fields: [
+      s('bindaddr', { default: '0.0.0.0' }),
+      { key: 'port', type: 'int', bare: true, required: true },
+      s('tls'),
+      { key: 'cost', type: 'float', default: '1.0' },
+      { key: 'nodecost', type: 'floatMap' },
+      { key: 'allowedpeers', type: 'stringList' },
+    ],
+  },
+  {
+    name: 'tcp-peer',
+    support: 'mesh',
+    fields: [
+      s('address', { bare: true, required: true }),
+      b('redial', 'true'),
+      s('tls'),
+      { key: 'cost', type: 'float', default: '1.0' },
+      { key: 'allowedpeers', type: 'stringList' },
+    ],
+  },
+  {
+    name: 'ws-listener',
+    support: 'mesh',
+    fields: [
+      s('bindaddr', { default: '0.0.0.0' }),
+      { key: 'port', type: 'int', bare: true, required: true },
+      s('path', { default: '/' }),
+      s('tls'),
+      { key: 'cost', type: 'float', default: '1.0' },
+      { key: 'nodecost', type: 'floatMap' },
+      { key: 'allowedpeers', type: 'stringList' },
+    ],
+  },
+  {
+    name: 'ws-peer',
+    support: 'mesh',
+    fields: [
+      s('address', { bare: true, required: true }),
+      b('redial', 'true'),
+      s('extraheader'),
+      s('tls'),
+      { key: 'cost', type: 'float', default: '1.0' },
+      { key: 'allowedpeers', type: 'stringList' },
+    ],
+  },
+  {
+    name: 'tcp-server',
+    support: 'mesh',
+    fields: [
+      { key: 'port', type: 'int', required: true },
+      s('bindaddr', { default: '0.0.0.0' }),
+      s('remotenode', { required: true }),
+      s('remoteservice', { required: true }),
+      s('tlsserver'),
+      s('tlsclient'),
+    ],
+  },
+  {
+    name: 'tcp-client',
+    support: 'mesh',
+    fields: [s('service', { required: true }), s('address', { required: true }), s('tlsserver'), s('tlsclient')],
+  },
+];
+
+/** Sections real Receptor knows that the embedded node does not implement at all (clear error, not "unknown"). */
+export const RECEPTOR_ONLY_SECTIONS: readonly string[] = [
+  'udp-listener',
+  'udp-peer',
+  'udp-server',
+  'udp-client',
+  'unix-socket-server',
+  'unix-socket-client',
+  'ip-router',
+  'command-service',
+  'work-kubernetes',
+  'work-python',
+  'command-runner',
+  'cert-init',
+  'cert-makereq',
+  'cert-signreq',
+  'version',
+];
+
+/** Sections whose changes `reload` applies (pkg/controlsvc/reload.go reloadableActions, prefix match). */
+export const RELOADABLE_PREFIXES: readonly string[] = [
+  'tcp-peer',
+  'tcp-listener',
+  'ws-peer',
+  'ws-listener',
+  'udp-peer',
+  'udp-listener',
+  'local-only',
+];
+
+export function sectionSpec(name: string): SectionSpec | undefined {
+  return SECTIONS.find((sec) => sec.name === name);
+}

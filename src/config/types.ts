@@ -1,0 +1,157 @@
+// Typed result of reading a Receptor v1 YAML configuration. Property names are Receptor's parameter names
+// lower-cased (the form its documentation uses), so a reader can map them back to the YAML at a glance.
+
+export type LogLevel = 'error' | 'warning' | 'info' | 'debug';
+
+/** Where a section came from: for error messages and for `reload`'s change detection. */
+export interface EntrySource {
+  /** Section name as written (`control-service`). */
+  section: string;
+  /** 1-based position of the entry in the YAML sequence. */
+  index: number;
+  /** 1-based line of the entry, when read from text. */
+  line?: number;
+  /** The entry's parsed value in canonical JSON (keys sorted): equal texts = unchanged entry. */
+  canonical: string;
+}
+
+export interface NodeSection {
+  /** Node ID; defaults to the host name (Receptor: NodeCfg.Init). */
+  id: string;
+  datadir: string;
+  firewallrules?: Record<string, unknown>[];
+  maxidleconnectiontimeout?: string;
+}
+
+export interface ControlServiceConfig {
+  /** Mesh service name (advertised as a Control Service); '' = none. */
+  service: string;
+  /** Unix socket path; '' = none. */
+  filename: string;
+  /** Unix socket file mode (default 0o600). */
+  permissions: number;
+  /** tls-server used on the mesh service. */
+  tls: string;
+  /** `PORT` (binds 0.0.0.0) or `HOST:PORT`; '' = none. */
+  tcplisten: string;
+  /** tls-server used on the TCP listener. */
+  tcptls: string;
+  source: EntrySource;
+}
+
+export interface TlsServerConfig {
+  name: string;
+  cert: string;
+  key: string;
+  requireclientcert: boolean;
+  clientcas: string;
+  pinnedclientcert: string[];
+  skipreceptornamescheck: boolean;
+  /** Receptor v1.6 defaults this to true: TLS 1.3 only unless set to false (then TLS 1.2+). */
+  mintls13: boolean;
+  source: EntrySource;
+}
+
+export interface TlsClientConfig {
+  name: string;
+  cert: string;
+  key: string;
+  rootcas: string;
+  insecureskipverify: boolean;
+  pinnedservercert: string[];
+  skipreceptornamescheck: boolean;
+  mintls13: boolean;
+  source: EntrySource;
+}
+
+export interface WorkCommandConfig {
+  worktype: string;
+  command: string;
+  params: string;
+  allowruntimeparams: boolean;
+  verifysignature: boolean;
+  source: EntrySource;
+}
+
+export interface WorkSigningConfig {
+  privatekey: string;
+  /** Go duration text; '' = Receptor's default of 5 minutes. */
+  tokenexpiration: string;
+}
+
+export interface WorkVerificationConfig {
+  publickey: string;
+}
+
+export interface TcpListenerConfig {
+  bindaddr: string;
+  port: number;
+  tls: string;
+  cost: number;
+  nodecost?: Record<string, number>;
+  allowedpeers?: string[];
+  source: EntrySource;
+}
+
+export interface TcpPeerConfig {
+  address: string;
+  redial: boolean;
+  tls: string;
+  cost: number;
+  allowedpeers?: string[];
+  source: EntrySource;
+}
+
+export interface WsListenerConfig extends TcpListenerConfig {
+  path: string;
+}
+
+export interface WsPeerConfig extends TcpPeerConfig {
+  extraheader: string;
+}
+
+export interface TcpServerConfig {
+  port: number;
+  bindaddr: string;
+  remotenode: string;
+  remoteservice: string;
+  tlsserver: string;
+  tlsclient: string;
+  source: EntrySource;
+}
+
+export interface TcpClientConfig {
+  service: string;
+  address: string;
+  tlsserver: string;
+  tlsclient: string;
+  source: EntrySource;
+}
+
+/** Mesh sections: parsed and typed, refused by the node at start until the mesh is implemented. */
+export interface MeshConfig {
+  tcpListeners: TcpListenerConfig[];
+  tcpPeers: TcpPeerConfig[];
+  wsListeners: WsListenerConfig[];
+  wsPeers: WsPeerConfig[];
+  tcpServers: TcpServerConfig[];
+  tcpClients: TcpClientConfig[];
+}
+
+export interface NodeConfig {
+  /** Absolute path of the file it was read from (needed by `reload`); undefined when built in code. */
+  file?: string;
+  node: NodeSection;
+  /** Level from `log-level`; Receptor logs at info when the section is absent. */
+  logLevel: LogLevel;
+  localOnly: boolean;
+  controlServices: ControlServiceConfig[];
+  tlsServers: TlsServerConfig[];
+  tlsClients: TlsClientConfig[];
+  workCommands: WorkCommandConfig[];
+  workSigning?: WorkSigningConfig;
+  workVerification?: WorkVerificationConfig;
+  mesh: MeshConfig;
+  /** Every entry in file order (for `reload`). */
+  entries: EntrySource[];
+}

@@ -1,0 +1,37 @@
+// `status` (pkg/controlsvc/status.go): the node's status fields, or the `requested_fields` subset
+// (unknown names ignored). Receptor panics on a non-array `requested_fields`; here it is an ERROR.
+import os from 'node:os';
+import { CommandError } from '../../work/workceptor.js';
+import type { CommandHandler } from '../session.js';
+
+export const statusCommand: CommandHandler = async ({ params, json }, session) => {
+  let requested: string[] | undefined;
+  if (json === null) {
+    if (params !== '') throw new CommandError('status command does not take parameters');
+  } else if (Object.prototype.hasOwnProperty.call(json, 'requested_fields')) {
+    const rf = json.requested_fields;
+    if (!Array.isArray(rf)) throw new CommandError('requested_fields must be an array of strings');
+    requested = rf.map((v) => {
+      if (typeof v !== 'string') throw new CommandError('each element of requested_fields must be a string');
+      return v;
+    });
+  }
+  const node = session.node;
+  // A lone node: no connections, no routes, no known costs (what Receptor shows with only local-only).
+  const getters: Record<string, () => unknown> = {
+    Version: () => node.version,
+    SystemCPUCount: () => os.availableParallelism(),
+    SystemMemoryMiB: () => Math.floor(os.totalmem() / 1048576),
+    NodeID: () => node.nodeId,
+    Connections: () => [],
+    RoutingTable: () => ({}),
+    Advertisements: () => node.advertisements(),
+    KnownConnectionCosts: () => ({}),
+  };
+  const reply: Record<string, unknown> = {};
+  for (const field of requested ?? Object.keys(getters)) {
+    const get = getters[field];
+    if (get) reply[field] = get();
+  }
+  return reply;
+};

@@ -1,0 +1,241 @@
+// `work submit|list|status|cancel|release|force-release|results`, parsed and answered exactly as
+// Receptor's workceptorCommandType does (pkg/workceptor/controlsvc.go InitFromString, InitFromJSON and
+// ControlFunc), including its error texts and their order.
+import { open } from 'node:fs/promises';
+import { goFormatS } from '../../../protocol/go-json.js';
+import { parseGoDuration } from '../../../protocol/duration.js';
+import { streamResults } from '../../work/results.js';
+import { WorkState } from '../../work/status.js';
+import { CommandError } from '../../work/workceptor.js';
+import type { CommandHandler, ControlSession } from '../session.js';
+
+type Params = Record<string, unknown>;
+
+interface WorkRequest {
+  sub: string;
+  params: Params;
+}
+
+/** strconv.ParseInt(s, 10, 64) with Go's error text. */
+function parseInt10(s: string): number {
+  if (!/^[+-]?\d+$/.test(s)) throw new CommandError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
+  const v = BigInt(s);
+  if (v > 9223372036854775807n || v < -9223372036854775808n) {
+    throw new CommandError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
+  }
+  return Number(v);
+}
+
+function strFromMap(config: Params, name: string): string {
+  if (!Object.prototype.hasOwnProperty.call(config, name)) throw new CommandError(`field ${name} missing`);
+  const v = config[name];
+  if (typeof v !== 'string') throw new CommandError(`field ${name} must be a string`);
+  return v;
+}
+
+function optStr(config: Params, name: string): string {
+  const v = config[name];
+  return typeof v === 'string' ? v : '';
+}
+
+function intFromMap(config: Params, name: string): number {
+  if (!Object.prototype.hasOwnProperty.call(config, name)) throw new CommandError(`field ${name} missing`);
+  const v = config[name];
+  if (typeof v === 'number') return Math.trunc(v);
+  if (typeof v === 'string') return parseInt10(v);
+  throw new CommandError(`field ${name} value ${goFormatS(v)} is not convertible to an int`);
+}
+
+function fromString(text: string): WorkRequest {
+  const tokens = text.split(' ');
+  const sub = tokens[0]!.toLowerCase();
+  const params: Params = {};
+  switch (sub) {
+    case 'submit':
+      if (tokens.length < 3) throw new CommandError('work submit requires a target node and work type');
+      params.node = tokens[1];
+      params.worktype = tokens[2];
+      if (tokens.length > 3) params.params = tokens.slice(3).join(' ');
+      break;
+    case 'list':
+      if (tokens.length > 1) params.unitid = tokens[1];
+      break;
+    case 'status':
+    case 'cancel':
+    case 'release':
+    case 'force-release':
+      if (tokens.length < 2) throw new CommandError(`work ${sub} requires a unit ID`);
+      if (tokens.length > 2) throw new CommandError(`work ${sub} does not take parameters after the unit ID`);
+      params.unitid = tokens[1];
+      break;
+    case 'results':
+      if (tokens.length < 2) throw new CommandError('work results requires a unit ID');
+      if (tokens.length > 3) throw new CommandError('work results only takes a unit ID and optional start position');
+      params.unitid = tokens[1];
+      if (tokens.length > 2) {
+        try {
+          params.startpos = parseInt10(tokens[2]!);
+        } catch (err) {
+          throw new CommandError(`error converting start position to integer: ${(err as Error).message}`);
+        }
+      } else {
+        params.startpos = 0;
+      }
+      break;
+    default:
+      break;
+  }
+  return { sub, params };
+}
+
+function fromJson(config: Params): WorkRequest {
+  const sub = strFromMap(config, 'subcommand').toLowerCase();
+  const params: Params = {};
+  switch (sub) {
+    case 'submit':
+      for (const [k, v] of Object.entries(config)) {
+        if (typeof v !== 'string') throw new CommandError(`submit parameters must all be strings and ${k} is not`);
+        params[k] = v;
+      }
+      strFromMap(params, 'node');
+      strFromMap(params, 'worktype');
+      break;
+    case 'status':
+    case 'cancel':
+    case 'release':
+    case 'force-release':
+      params.unitid = strFromMap(config, 'unitid');
+      if (typeof config.signature === 'string') params.signature = config.signature;
+      break;
+    case 'list':
+      if (typeof config.unitid === 'string') params.unitid = config.unitid;
+      break;
+    case 'results':
+      params.unitid = strFromMap(config, 'unitid');
+      params.startpos = intFromMap(config, 'startpos');
+      if (typeof config.signature === 'string') params.signature = config.signature;
+      break;
+    default:
+      break;
+  }
+  return { sub, params };
+}
+
+/** Keys of a JSON submit that are not work parameters (pkg/workceptor/controlsvc.go nonParams). */
+const NON_PARAMS = new Set(['command', 'subcommand', 'node', 'worktype', 'tlsclient', 'ttl', 'signwork', 'signature']);
+
+async function submit(p: Params, session: ControlSession): Promise<Record<string, unknown>> {
+  const node = session.node;
+  const work = node.work;
+  const workNode = strFromMap(p, 'node');
+  const workType = strFromMap(p, 'worktype');
+  const tlsClient = optStr(p, 'tlsclient');
+  const ttl = optStr(p, 'ttl');
+  // boolFromMap: only the exact strings "true"/"false" count; anything else is false.
+  const signWork = p.signwork === 'true';
+  const signature = optStr(p, 'signature');
+  const workUnitId = optStr(p, 'workUnitID');
+  const workParams: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p)) if (!NON_PARAMS.has(k)) workParams[k] = String(v);
+
+  await work.processSignature(workType, signature, session.kind === 'unix', signWork);
+  const isLocal = workNode === node.nodeId || workNode.toLowerCase() === 'localhost';
+  if (!isLocal) {
+    // AllocateRemoteUnit's checks come first, so their errors match Receptor's.
+    if (tlsClient !== '' && !node.hasTlsClient(tlsClient)) throw new CommandError(`unknown TLS config ${tlsClient}`);
+    if (tlsClient === '' && Object.keys(workParams).some((k) => k.toLowerCase().startsWith('secret_'))) {
+      throw new CommandError('cannot send secrets over a non-TLS connection');
+    }
+    if (ttl !== '') {
+      try {
+        parseGoDuration(ttl);
+      } catch (err) {
+        throw new CommandError((err as Error).message);
+      }
+    }
+    throw new CommandError(`remote work is not supported yet by the meshctl node (node ${workNode} is not this node)`);
+  }
+  if (ttl !== '') throw new CommandError('ttl option is intended for remote work only');
+
+  const unit = await work.allocate(workType, workParams, workUnitId);
+  let stdin;
+  try {
+    stdin = await open(unit.stdinPath, 'w', 0o600);
+  } catch (err) {
+    throw new CommandError((err as Error).message);
+  }
+  try {
+    await unit.updateBasic(WorkState.Pending, 'Waiting for Input Data', 0);
+    await session.write(`Work unit created with ID ${unit.id}. Send stdin data and EOF.\n`);
+    // The payload is everything until the client's half-close; bytes that arrived with the submit line
+    // are already in the reader and come first.
+    try {
+      for (;;) {
+        const chunk = await session.reader.read();
+        if (chunk === null) break;
+        await stdin.write(chunk);
+      }
+    } catch (err) {
+      await unit.updateBasic(WorkState.Failed, `Error reading input data: ${(err as Error).message}`, 0);
+      throw new CommandError((err as Error).message);
+    }
+  } finally {
+    await stdin.close();
+  }
+  if (session.signal.aborted && !session.stream.readableEnded) {
+    await unit.updateBasic(WorkState.Failed, 'Error reading input data: connection closed', 0);
+    throw new CommandError('connection closed');
+  }
+  await unit.updateBasic(WorkState.Pending, 'Starting Worker', 0);
+  try {
+    await unit.start();
+  } catch (err) {
+    await unit.updateBasic(WorkState.Failed, `Error starting worker: ${(err as Error).message}`, 0);
+    throw new CommandError((err as Error).message);
+  }
+  node.logger.info(`[${unit.id}] work unit of type ${workType} submitted`);
+  return { result: 'Job Started', unitid: unit.id };
+}
+
+export const workCommand: CommandHandler = async ({ params, json }, session) => {
+  const { sub, params: p } = json === null ? fromString(params) : fromJson(json);
+  const work = session.node.work;
+  const connIsUnix = session.kind === 'unix';
+  switch (sub) {
+    case 'submit':
+      return submit(p, session);
+    case 'list': {
+      const ids = typeof p.unitid === 'string' ? [p.unitid] : work.listIds();
+      const reply: Record<string, unknown> = {};
+      for (const id of ids) reply[id] = (await work.find(id)).reply();
+      return reply;
+    }
+    case 'status':
+      return (await work.find(strFromMap(p, 'unitid'))).reply();
+    case 'cancel':
+    case 'release':
+    case 'force-release': {
+      const id = strFromMap(p, 'unitid');
+      const unit = await work.find(id);
+      await work.processSignature(unit.status.WorkType, optStr(p, 'signature'), connIsUnix, false);
+      if (sub === 'cancel') {
+        await unit.cancel();
+        return { cancelled: id };
+      }
+      await work.release(unit, sub === 'force-release');
+      session.node.logger.info(`[${id}] work unit released`);
+      return { released: id };
+    }
+    case 'results': {
+      const id = strFromMap(p, 'unitid');
+      const startPos = intFromMap(p, 'startpos');
+      const unit = await work.find(id);
+      await work.processSignature(unit.status.WorkType, optStr(p, 'signature'), connIsUnix, false);
+      await session.write(`Streaming results for work unit ${id}\n`);
+      await streamResults(unit, startPos, { write: (chunk) => session.write(chunk), signal: session.signal });
+      return null;
+    }
+    default:
+      throw new CommandError('bad command');
+  }
+};

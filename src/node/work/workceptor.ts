@@ -1,0 +1,218 @@
+// The node's work units (Receptor's Workceptor, pkg/workceptor/workceptor.go): allocation, lookup,
+// restart from disk, signature checks, shutdown.
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { WorkCommandConfig } from '../../config/types.js';
+import type { NodeLogger } from '../logger.js';
+import { JwtError, loadRsaPublicKey, verifyWorkToken } from './signing.js';
+import { decodeStatusFile, WorkState, type StatusFileData } from './status.js';
+import { isSafeUnitId, newUnitId } from './unit-id.js';
+import { combineParams, WorkUnit } from './unit.js';
+
+/** An error whose message is what the control service answers after `ERROR: `. */
+export class CommandError extends Error {
+  override name = 'CommandError';
+}
+
+export interface WorkceptorOptions {
+  nodeId: string;
+  /** The `datadir` of the node section; units live in `<datadir>/<nodeId>/`. */
+  dataDir: string;
+  workCommands: WorkCommandConfig[];
+  logger: NodeLogger;
+  /** work-verification publickey file (read at each verification, as Receptor does). */
+  verifyingKeyFile?: string;
+  cancelGraceMs?: number;
+}
+
+export class Workceptor {
+  readonly nodeId: string;
+  readonly unitsDir: string;
+  private readonly types = new Map<string, WorkCommandConfig>();
+  private readonly units = new Map<string, WorkUnit>();
+  private readonly logger: NodeLogger;
+  private readonly verifyingKeyFile: string | undefined;
+  private readonly cancelGraceMs: number;
+
+  constructor(opts: WorkceptorOptions) {
+    this.nodeId = opts.nodeId;
+    this.unitsDir = path.join(opts.dataDir, opts.nodeId);
+    for (const wc of opts.workCommands) this.types.set(wc.worktype, wc);
+    this.logger = opts.logger;
+    this.verifyingKeyFile = opts.verifyingKeyFile;
+    this.cancelGraceMs = opts.cancelGraceMs ?? 10_000;
+  }
+
+  /** Work types in registration order, for status advertisements. */
+  workCommands(): { WorkType: string; Secure: boolean }[] {
+    return [...this.types.values()].map((t) => ({ WorkType: t.worktype, Secure: t.verifysignature }));
+  }
+
+  /** Creates the data directory and loads the units a previous run left there. */
+  async init(): Promise<void> {
+    await mkdir(this.unitsDir, { recursive: true, mode: 0o700 });
+    for (const ent of await readdir(this.unitsDir, { withFileTypes: true })) {
+      if (ent.isDirectory()) await this.scanUnit(ent.name);
+    }
+  }
+
+  // scanForUnit: a unit directory found on disk. Command units that were pending become Failed
+  // ("Pending at restart", as in Receptor); ones that were running lost their program with the node that
+  // ran it, so they become Failed too, with a Detail that says so.
+  private async scanUnit(id: string): Promise<WorkUnit | undefined> {
+    if (!isSafeUnitId(id)) return undefined;
+    const dir = path.join(this.unitsDir, id);
+    let status: StatusFileData;
+    let loadError: string | undefined;
+    try {
+      const text = await readFile(path.join(dir, 'status'), 'utf8');
+      try {
+        status = decodeStatusFile(text);
+      } catch (err) {
+        loadError = (err as Error).message;
+        status = { State: WorkState.Failed, Detail: '', StdoutSize: 0, WorkType: '', ExtraData: null };
+      }
+    } catch {
+      this.logger.error(`Status file has disappeared for ${id}.`);
+      return undefined;
+    }
+    const existing = this.units.get(id);
+    if (existing) return existing;
+    const def = this.types.get(status.WorkType);
+    // Nothing of a previous run is running any more: command units lose their Pid/Params.
+    const hadExtraData = def !== undefined && status.ExtraData !== null && typeof status.ExtraData === 'object';
+    if (hadExtraData) status.ExtraData = null;
+    const unit = new WorkUnit({ id, dir, status, def, logger: this.logger, cancelGraceMs: this.cancelGraceMs });
+    const size = async (): Promise<number> => {
+      try {
+        return (await stat(unit.stdoutPath)).size;
+      } catch {
+        return 0;
+      }
+    };
+    if (loadError !== undefined) {
+      this.logger.warning(`Failed to restart worker ${dir} due to read error: ${loadError}`);
+      await unit.updateBasic(WorkState.Failed, `Failed to restart: ${loadError}`, await size());
+    } else if (def) {
+      if (status.State === WorkState.Pending) {
+        await unit.updateBasic(WorkState.Failed, 'Pending at restart', await size());
+      } else if (status.State === WorkState.Running) {
+        await unit.updateBasic(WorkState.Failed, 'Failed to restart: the node stopped while the unit was running', await size());
+      } else if (hadExtraData) {
+        await unit.save();
+      }
+    }
+    this.units.set(id, unit);
+    return unit;
+  }
+
+  /** findUnit: a loaded unit, or one whose directory appeared since start; else `unknown work unit X`. */
+  async find(id: string): Promise<WorkUnit> {
+    const unit = this.units.get(id) ?? (await this.scanUnit(id));
+    if (!unit) throw new CommandError(`unknown work unit ${id}`);
+    return unit;
+  }
+
+  /** IDs of the known units. */
+  listIds(): string[] {
+    return [...this.units.keys()];
+  }
+
+  /**
+   * AllocateUnit + SetFromParams: a new unit of a local work type. Only the `params` parameter means
+   * something to command units; it is refused unless the type has allowruntimeparams.
+   */
+  async allocate(workType: string, params: Record<string, string>, requestedId = ''): Promise<WorkUnit> {
+    const def = this.types.get(workType);
+    if (!def) throw new CommandError(`unknown work type ${workType}`);
+    const runtime = params.params ?? '';
+    if (runtime !== '' && !def.allowruntimeparams) throw new CommandError('extra params provided but not allowed');
+    let id: string;
+    let dir: string;
+    for (;;) {
+      if (requestedId !== '') {
+        if (!isSafeUnitId(requestedId)) throw new CommandError(`invalid work unit ID ${requestedId}`);
+        id = requestedId;
+      } else {
+        id = newUnitId(this.nodeId);
+      }
+      dir = path.join(this.unitsDir, id);
+      const taken = this.units.has(id);
+      if (!taken) {
+        try {
+          await mkdir(dir, { mode: 0o700 });
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new CommandError((err as Error).message);
+        }
+      }
+      if (requestedId !== '') {
+        throw new CommandError(`workunit ID ${id} is already in use, cannot use the same workunit ID more than once`);
+      }
+    }
+    const unit = new WorkUnit({
+      id,
+      dir,
+      def,
+      logger: this.logger,
+      cancelGraceMs: this.cancelGraceMs,
+      status: {
+        State: WorkState.Pending,
+        Detail: 'Unit Created',
+        StdoutSize: 0,
+        WorkType: workType,
+        ExtraData: { Pid: 0, Params: combineParams(def.params, runtime) },
+      },
+    });
+    // Receptor keeps an (empty) lock file next to the status file; created for an identical layout.
+    await writeFile(path.join(dir, 'status.lock'), '', { mode: 0o600 }).catch(() => undefined);
+    await unit.save();
+    this.units.set(id, unit);
+    return unit;
+  }
+
+  /** `work release` / `force-release`: the unit is forgotten once its directory is gone. */
+  async release(unit: WorkUnit, force: boolean): Promise<void> {
+    await unit.release(force);
+    this.units.delete(unit.id);
+  }
+
+  /** ShouldVerifySignature: types declared with verifysignature (remote units: when signwork). */
+  shouldVerifySignature(workType: string, signWork: boolean): boolean {
+    if (workType === 'remote') return signWork;
+    return this.types.get(workType)?.verifysignature === true;
+  }
+
+  /** VerifySignature with Receptor's error texts. */
+  async verifySignature(signature: string): Promise<void> {
+    if (signature === '') throw new CommandError('could not verify signature: signature is empty');
+    if (!this.verifyingKeyFile) throw new CommandError('could not verify signature: verifying key not specified');
+    let key;
+    try {
+      key = loadRsaPublicKey(await readFile(this.verifyingKeyFile));
+    } catch (err) {
+      throw new CommandError(`could not load verifying key file: ${(err as Error).message}`);
+    }
+    let audienceOk: boolean;
+    try {
+      ({ audienceOk } = verifyWorkToken(signature, key, this.nodeId));
+    } catch (err) {
+      if (err instanceof JwtError) throw new CommandError(`could not verify signature: ${err.message}`);
+      throw new CommandError(`could not verify signature: ${(err as Error).message}`);
+    }
+    if (!audienceOk) throw new CommandError('token audience did not match node ID');
+  }
+
+  /** processSignature (pkg/workceptor/controlsvc.go): skipped on Unix-socket sessions. */
+  async processSignature(workType: string, signature: string, connIsUnix: boolean, signWork: boolean): Promise<void> {
+    const should = this.shouldVerifySignature(workType, signWork);
+    if (!should && signature !== '') throw new CommandError('work type did not expect a signature');
+    if (should && !connIsUnix) await this.verifySignature(signature);
+  }
+
+  /** Stops every running program (units become Failed/"Killed") and waits for the status files. */
+  async close(graceMs = 2000): Promise<void> {
+    await Promise.all([...this.units.values()].map((u) => u.shutdown(graceMs)));
+    await Promise.all([...this.units.values()].map((u) => u.save()));
+  }
+}
