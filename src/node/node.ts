@@ -12,7 +12,7 @@ import { MeshctlError } from '../errors.js';
 import { goStruct } from '../protocol/go-json.js';
 import { standardCommands } from './control/commands/index.js';
 import type { LocalService, NodeServices, ReloadOutcome, SessionKind } from './control/context.js';
-import { listenTcp, listenUnix } from './control/listeners.js';
+import { closeListener, listenTcp, listenUnix } from './control/listeners.js';
 import { ControlSession } from './control/session.js';
 import { prepareTlsServer, type PreparedTlsServer } from './control/tls.js';
 import { goTimeString } from './go-time.js';
@@ -201,7 +201,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   }
 
   const cleanup = async (): Promise<void> => {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await Promise.all(servers.map((s) => closeListener(s)));
     await Promise.all(socketFiles.map((f) => unlink(f).catch(() => undefined)));
   };
 

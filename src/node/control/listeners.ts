@@ -13,6 +13,16 @@ import type { PreparedTlsServer } from './tls.js';
 
 export type ConnectionHandler = (socket: net.Socket, peer: string) => void;
 
+/** Raw sockets of TLS listeners, including those still in their handshake (see listenTcp). */
+const handshaking = new WeakMap<net.Server, Set<net.Socket>>();
+
+/** Stops accepting and resolves once the server is closed, dropping TLS connections that are still open. */
+export function closeListener(server: net.Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const raw of handshaking.get(server) ?? []) raw.destroy();
+  return closed;
+}
+
 function probeSocket(file: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(file);
@@ -97,7 +107,17 @@ export async function listenTcp(
   const peerOf = (s: net.Socket): string => `${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'}`;
   let server: net.Server;
   if (tlsServer) {
-    const srv = tls.createServer({ ...tlsServer.options, allowHalfOpen: true });
+    // Receptor gives a client 10 s to complete the handshake (controlsvc.go SetupConnection deadline).
+    const srv = tls.createServer({ ...tlsServer.options, allowHalfOpen: true, handshakeTimeout: 10_000 });
+    // Sockets whose handshake never completes (a tcp:// client, a rejected certificate) never reach
+    // 'secureConnection'; with allowHalfOpen they would otherwise linger and hold server.close() open.
+    // Every raw socket is tracked until it closes; closeListener() drops them all (the node is stopping).
+    const pending = new Set<net.Socket>();
+    srv.on('connection', (raw: net.Socket) => {
+      pending.add(raw);
+      raw.once('close', () => pending.delete(raw));
+    });
+    handshaking.set(srv, pending);
     srv.on('secureConnection', (socket) => {
       const problem = tlsServer.verifyPeer(socket);
       if (problem) {
@@ -108,7 +128,10 @@ export async function listenTcp(
       socket.setKeepAlive(true, 15_000);
       onConnection(socket, peerOf(socket));
     });
-    srv.on('tlsClientError', (err) => logger.error(`TLS handshake error: ${err.message}. Closing socket.`));
+    srv.on('tlsClientError', (err, socket) => {
+      logger.error(`TLS handshake error: ${err.message}. Closing socket.`);
+      socket.destroy();
+    });
     server = srv;
   } else {
     server = net.createServer({ allowHalfOpen: true }, (socket) => {
