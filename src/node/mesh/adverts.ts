@@ -1,0 +1,76 @@
+// Service advertisements as Receptor keeps them (pkg/netceptor/netceptor.go handleServiceAdvertisement,
+// AddLocalServiceAdvertisement, Status): per node and service the newest one wins; a Cancel removes it
+// (kept as a tombstone here: Receptor forgets it, so a Cancel can circle a loop of links); nothing
+// expires (Receptor keeps the adverts of nodes that left). Our own adverts live in the same table.
+import type { AdvertMessage, WireWorkCommand } from './wire/messages.js';
+
+export interface StoredAdvert {
+  NodeID: string;
+  Service: string;
+  timeNs: bigint;
+  ConnType: number;
+  Tags: Record<string, string> | null;
+  WorkCommands: WireWorkCommand[] | null;
+  /** A cancelled advert kept as a tombstone, so the Cancel is not flooded around a loop forever. */
+  cancelled?: boolean;
+}
+
+/** Wall-clock now in nanoseconds (ms precision plus the monotonic clock's fraction). */
+export function nowNs(): bigint {
+  return BigInt(Math.round(performance.timeOrigin * 1e6)) + BigInt(Math.round(performance.now() * 1e6));
+}
+
+export class AdvertStore {
+  private readonly byNode = new Map<string, Map<string, StoredAdvert>>();
+
+  /** Applies a received advert; true when it was news (to be flooded on). */
+  apply(m: AdvertMessage): boolean {
+    const t = BigInt(m.TimeNs);
+    let services = this.byNode.get(m.NodeID);
+    const cur = services?.get(m.Service);
+    if (cur && !(t > cur.timeNs)) return false;
+    if (!services) {
+      services = new Map();
+      this.byNode.set(m.NodeID, services);
+    }
+    services.set(m.Service, {
+      NodeID: m.NodeID,
+      Service: m.Service,
+      timeNs: t,
+      ConnType: m.ConnType,
+      Tags: m.Tags,
+      WorkCommands: m.WorkCommands,
+      ...(m.Cancel ? { cancelled: true } : {}),
+    });
+    return true;
+  }
+
+  get(node: string, service: string): StoredAdvert | undefined {
+    const a = this.byNode.get(node)?.get(service);
+    return a && !a.cancelled ? a : undefined;
+  }
+
+  /** Live adverts (tombstones excluded). */
+  all(): StoredAdvert[] {
+    return this.entries().filter((a) => !a.cancelled);
+  }
+
+  /** Everything, tombstones included (to bring a new neighbour up to date). */
+  entries(): StoredAdvert[] {
+    const out: StoredAdvert[] = [];
+    for (const services of this.byNode.values()) for (const a of services.values()) out.push(a);
+    return out;
+  }
+}
+
+export function toMessage(a: StoredAdvert, cancel = a.cancelled === true): AdvertMessage {
+  return {
+    NodeID: a.NodeID,
+    Service: a.Service,
+    TimeNs: a.timeNs.toString(),
+    ConnType: a.ConnType,
+    Tags: a.Tags,
+    WorkCommands: a.WorkCommands,
+    Cancel: cancel,
+  };
+}

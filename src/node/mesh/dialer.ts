@@ -1,0 +1,83 @@
+// The redial loop of a peer backend (Receptor: pkg/backends/utils.go dialerSession): dial, run the link
+// until it ends, wait, dial again. The wait starts at `redialDelayMs`, grows ×1.5 per attempt up to
+// `redialMaxDelayMs` and goes back to the start after a successful dial, as Receptor's
+// IncrementalDuration; ours adds ±10 % jitter so two nodes dialling each other do not stay in step.
+import type { NodeLogger } from '../logger.js';
+import type { Link } from './link.js';
+import type { FrameTransport } from './transport/frame-transport.js';
+
+export interface DialerOptions {
+  label: string;
+  redial: boolean;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  dial(signal: AbortSignal): Promise<FrameTransport>;
+  /** Turns a transport into a running link. */
+  attach(t: FrameTransport): Link;
+  logger: NodeLogger;
+  onError(err: Error): void;
+}
+
+export class Dialer {
+  private readonly abort = new AbortController();
+  private current: Link | undefined;
+  readonly done: Promise<void>;
+
+  constructor(private readonly o: DialerOptions) {
+    this.done = this.run();
+  }
+
+  /** The link of the current session, if one is running. */
+  get link(): Link | undefined {
+    return this.current;
+  }
+
+  private async run(): Promise<void> {
+    let delay = this.o.initialDelayMs;
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      let failed: Error | undefined;
+      try {
+        const t = await this.o.dial(signal);
+        if (signal.aborted) {
+          t.destroy();
+          return;
+        }
+        delay = this.o.initialDelayMs;
+        this.current = this.o.attach(t);
+        await this.current.closed;
+        this.current = undefined;
+      } catch (err) {
+        failed = err as Error;
+        if (!signal.aborted) this.o.onError(failed);
+      }
+      if (signal.aborted) return;
+      if (!this.o.redial) {
+        if (failed) this.o.logger.error(`Backend connection failed: ${failed.message}`);
+        return;
+      }
+      if (failed) this.o.logger.warning(`Backend connection to ${this.o.label} failed (will retry): ${failed.message}`);
+      else this.o.logger.warning(`Backend connection to ${this.o.label} exited (will retry)`);
+      const wait = delay * (0.9 + Math.random() * 0.2);
+      delay = Math.min(delay * 1.5, this.o.maxDelayMs);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, wait);
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  }
+
+  /** Stops redialling and drops the current link. */
+  async close(): Promise<void> {
+    this.abort.abort();
+    this.current?.close('backend closed');
+    await this.done;
+  }
+}

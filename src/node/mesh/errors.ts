@@ -1,0 +1,64 @@
+// Mesh failures a caller can act on. `message` is Receptor's text where Receptor has one (`no route to
+// node`, `service unknown`, `message expired`, `timeout`), so the control service can pass it on
+// verbatim; `kind` is stable for code. All are ConnectionErrors (exit code 3 in the CLI).
+import { ConnectionError } from '../../errors.js';
+
+export type MeshErrorKind =
+  /** No route to the node (unknown, or unreachable now). */
+  | 'ENOROUTE'
+  /** The node is reachable but nothing listens on that service. */
+  | 'ESERVICEUNKNOWN'
+  /** The hop limit ran out on the way. */
+  | 'EEXPIRED'
+  /** No answer in time. */
+  | 'ETIMEOUT'
+  /** The stream was torn down: the peer reset it, or a link on its path went away. */
+  | 'ESTREAMRESET'
+  /** The mesh instance is closed. */
+  | 'ECLOSED'
+  /** A bad argument (service name in use, empty name). */
+  | 'EINVALID';
+
+const HINTS: Record<MeshErrorKind, string> = {
+  ENOROUTE: 'check the node ID and the routes with `meshctl status`',
+  ESERVICEUNKNOWN: 'check the service name in the advertisements of `meshctl status`',
+  EEXPIRED: 'the path is longer than the hop limit',
+  ETIMEOUT: 'the node did not answer; check the links on the path',
+  ESTREAMRESET: 'a link on the path went away or the other end closed the stream',
+  ECLOSED: '',
+  EINVALID: '',
+};
+
+export class MeshError extends ConnectionError {
+  override name = 'MeshError';
+  readonly kind: MeshErrorKind;
+
+  constructor(kind: MeshErrorKind, message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super('ECONNECT', message, { hint: options.hint ?? HINTS[kind], data: { kind }, ...(options.cause === undefined ? {} : { cause: options.cause }) });
+    this.kind = kind;
+  }
+}
+
+/** Receptor's problem texts (pkg/netceptor/netceptor.go Problem*, forwardMessage, ping.go). */
+export const PROBLEM = {
+  noRoute: 'no route to node',
+  serviceUnknown: 'service unknown',
+  expired: 'message expired',
+  timeout: 'timeout',
+} as const;
+
+/** The MeshError for a failure text received from the mesh (OPEN_FAIL, unreachable notice). */
+export function errorFromProblem(problem: string): MeshError {
+  switch (problem) {
+    case PROBLEM.noRoute:
+      return new MeshError('ENOROUTE', problem);
+    case PROBLEM.serviceUnknown:
+      return new MeshError('ESERVICEUNKNOWN', problem);
+    case PROBLEM.expired:
+      return new MeshError('EEXPIRED', problem);
+    case PROBLEM.timeout:
+      return new MeshError('ETIMEOUT', problem);
+    default:
+      return new MeshError('ESTREAMRESET', problem);
+  }
+}

@@ -1,0 +1,861 @@
+// The embedded mesh of one node (docs/mesh.md): links to peers (TCP, TLS, WebSocket), link-state routing,
+// service advertisements, routed datagrams (ping, traceroute) and multiplexed streams to services on any
+// reachable node. The status data it exposes has Receptor's shapes (pkg/netceptor/netceptor.go Status).
+//
+//   const mesh = new Mesh({ nodeId: 'hop' });
+//   const l = await mesh.addTcpListener({ port: 0 });
+//   mesh.addTcpPeer({ address: 'controller:2222' });
+//   mesh.listenService('echo', (stream) => stream.pipe(stream));
+//   const s = await mesh.dialService('exec1', 'control');
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import type net from 'node:net';
+import { MeshctlError } from '../../errors.js';
+import { formatGoDuration } from '../../protocol/duration.js';
+import type { PingResult, TracerouteResult } from '../../protocol/types.js';
+import { goTimeString } from '../go-time.js';
+import { SilentLogger, type NodeLogger } from '../logger.js';
+import { AdvertStore, nowNs, toMessage, type StoredAdvert } from './adverts.js';
+import { Dialer } from './dialer.js';
+import { errorFromProblem, MeshError, PROBLEM } from './errors.js';
+import { Link, type LinkHost, type LinkPolicy } from './link.js';
+import { loopbackMuxes } from './loopback.js';
+import type { Mux, MuxHost, MuxOptions } from './mux.js';
+import { DEFAULT_LIMITS, DEFAULT_TIMERS, type MeshLimits, type MeshTimers } from './options.js';
+import type { Port } from './port.js';
+import { joinPorts } from './relay.js';
+import { RoutingState } from './routing.js';
+import { MeshStream, type StreamAddress } from './stream.js';
+import type { FrameTransport } from './transport/frame-transport.js';
+import { dialTcp, listenTcp, splitHostPort, type LinkClientTls, type LinkServerTls } from './transport/tcp.js';
+import { dialWs, listenWs } from './transport/ws.js';
+import type { AdvertMessage, Datagram, OpenInfo, RouteUpdate, WireWorkCommand } from './wire/messages.js';
+
+export interface MeshOptions {
+  nodeId: string;
+  logger?: NodeLogger;
+  timers?: Partial<MeshTimers>;
+  limits?: Partial<MeshLimits>;
+  /** Work types for the WorkCommands of adverts (Receptor: AddWorkCommand). Read on every advert/status. */
+  workCommands?: () => WireWorkCommand[];
+  /** Close the mesh when another node proves to own our ID (Receptor shuts down). Default true. */
+  shutdownOnDuplicate?: boolean;
+}
+
+/** Receptor's `tcp-listener` / `ws-listener` parameters (ws adds `path`). */
+export interface ListenerOptions {
+  /** Default '0.0.0.0'. */
+  bindaddr?: string;
+  port: number;
+  /** Default 1.0; must be > 0. */
+  cost?: number;
+  nodecost?: Record<string, number>;
+  allowedpeers?: string[];
+  tls?: LinkServerTls;
+  requirePeerNodeIdInCert?: boolean;
+}
+
+export interface WsListenerOptions extends ListenerOptions {
+  /** URI path of the websocket (default '/'). */
+  path?: string;
+}
+
+/** Receptor's `tcp-peer` / `ws-peer` parameters. */
+export interface PeerOptions {
+  /** `host:port` (tcp-peer) or `ws://host:port/path` / `wss://...` (ws-peer). */
+  address: string;
+  /** Keep redialling (default true). */
+  redial?: boolean;
+  cost?: number;
+  allowedpeers?: string[];
+  tls?: LinkClientTls;
+  requirePeerNodeIdInCert?: boolean;
+}
+
+export interface WsPeerOptions extends PeerOptions {
+  /** `Name: value` header sent with the upgrade request. */
+  extraheader?: string;
+}
+
+export interface ListenerHandle {
+  readonly kind: 'tcp' | 'tls' | 'ws' | 'wss';
+  /** Bound address (port 0 resolved). */
+  readonly address: net.AddressInfo;
+  /** What a peer dials: `127.0.0.1:PORT` or `ws://127.0.0.1:PORT/path`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export interface PeerHandle {
+  readonly address: string;
+  /** The node at the other end while connected. */
+  readonly remoteNode: string | undefined;
+  /** Resolves when the peer stopped for good (redial off and the link ended, or close()). */
+  readonly stopped: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** Advertise the service (default true), as Receptor's ListenAndAdvertise. */
+  advertise?: boolean;
+  /** Advert tags, e.g. `{ type: 'Control Service' }`. */
+  tags?: Record<string, string> | null;
+  /** 1 Stream (default), 2 StreamTLS (the service expects TLS inside the stream). */
+  connType?: number;
+}
+
+export interface ServiceHandle {
+  readonly name: string;
+  /** Stops accepting streams and withdraws the advert (open streams stay). */
+  close(): void;
+}
+
+export type StreamHandler = (stream: MeshStream, from: StreamAddress) => void;
+
+/** Receptor's Status fields for the mesh (ConnStatus, routing table, adverts, known costs). */
+export interface MeshStatus {
+  NodeID: string;
+  Connections: { NodeID: string; Cost: number }[];
+  RoutingTable: Record<string, string>;
+  Advertisements: {
+    NodeID: string;
+    Service: string;
+    Time: string;
+    ConnType: number;
+    Tags: Record<string, string> | null;
+    WorkCommands: WireWorkCommand[] | null;
+  }[];
+  KnownConnectionCosts: Record<string, Record<string, number>>;
+}
+
+export interface PingOutcome {
+  ok: boolean;
+  /** Node that answered (the target, or the hop that reported the error; '' on timeout). */
+  from: string;
+  /** Round trip, nanoseconds. */
+  ns: bigint;
+  error?: string;
+}
+
+export interface MeshStats {
+  links: number;
+  connections: number;
+  /** Channels on all links (a relayed stream has two here, an end one). */
+  channels: number;
+  streams: number;
+  relays: number;
+  /** Bytes held by the mesh for streams and links: channel queues, unread input, transport buffers. */
+  bufferedBytes: number;
+}
+
+export interface MeshEvents {
+  connection: [node: string, cost: number];
+  disconnection: [node: string, reason: string];
+  routes: [table: Record<string, string>];
+  /** A dial or accepted connection that failed before a link existed (refused, TLS error...). */
+  'link-error': [info: { backend: string; error: Error }];
+  /** A handshake refused, by us or by the peer. */
+  rejected: [info: { node: string; reason: string; byPeer: boolean }];
+  /** Another node has our ID (see MeshOptions.shutdownOnDuplicate). */
+  duplicate: [];
+}
+
+const RESERVED = new Set(['ping', 'unreach']);
+
+interface DatagramListener {
+  data(d: Datagram): void;
+  unreachable(problem: string, from: string): void;
+}
+
+function positiveCost(cost: number | undefined, what: string): number {
+  const c = cost ?? 1;
+  // Receptor's Prepare(): "connection cost must be positive".
+  if (!(c > 0)) throw new MeshctlError('EBADCONFIG', `${what}: connection cost must be positive`, { hint: 'set cost to a number above 0' });
+  return c;
+}
+
+function checkNodecost(nodecost: Record<string, number> | undefined, what: string): void {
+  for (const [node, c] of Object.entries(nodecost ?? {})) {
+    if (!(c > 0)) throw new MeshctlError('EBADCONFIG', `${what}: connection cost must be positive for ${node}`, { hint: 'set every nodecost above 0' });
+  }
+}
+
+/** Receptor: "Error creating listener %s: %s". */
+function listenError(what: string, host: string, port: number, err: Error): MeshctlError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new MeshctlError('EBADCONFIG', `${what}: error creating listener ${host}:${port}: ${code ?? err.message}`, {
+    cause: err,
+    hint: code === 'EADDRINUSE' ? 'another process listens on that port; pick another port' : 'check bindaddr and port',
+  });
+}
+
+function randomService(): string {
+  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  let s = '';
+  for (const b of randomBytes(8)) s += letters[b % letters.length];
+  return s;
+}
+
+export class Mesh extends EventEmitter<MeshEvents> {
+  readonly nodeId: string;
+  readonly logger: NodeLogger;
+  readonly timers: MeshTimers;
+  readonly limits: MeshLimits;
+  private readonly routing: RoutingState;
+  private readonly adverts = new AdvertStore();
+  private readonly links = new Set<Link>();
+  /** Node ID → the link that claimed it (up or handshaking). */
+  private readonly connections = new Map<string, Link>();
+  private readonly services = new Map<string, { handler: StreamHandler; options: Required<ServiceOptions> }>();
+  private readonly datagramListeners = new Map<string, DatagramListener>();
+  private readonly streams = new Set<MeshStream>();
+  private relays = 0;
+  private readonly listenerHandles = new Set<ListenerHandle>();
+  private readonly dialers = new Set<Dialer>();
+  private readonly muxOptions: MuxOptions;
+  private readonly muxHost: MuxHost;
+  private readonly loop: [Mux, Mux];
+  private readonly intervals: NodeJS.Timeout[] = [];
+  private floodTimer: NodeJS.Timeout | undefined;
+  private recalcTimer: NodeJS.Timeout | undefined;
+  private adTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly workCommands: () => WireWorkCommand[];
+
+  constructor(options: MeshOptions) {
+    super();
+    if (options.nodeId === '') throw new MeshctlError('EBADCONFIG', 'mesh node ID must not be empty', { hint: 'set node id' });
+    this.nodeId = options.nodeId;
+    this.logger = options.logger ?? new SilentLogger();
+    this.timers = { ...DEFAULT_TIMERS, ...options.timers };
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.workCommands = options.workCommands ?? (() => []);
+    this.routing = new RoutingState(this.nodeId);
+    this.muxOptions = {
+      window: this.limits.streamWindow,
+      maxDataFrame: this.limits.maxDataFrame,
+      writeBufferBytes: this.limits.linkWriteBuffer,
+      maxControlQueueBytes: this.limits.maxControlQueueBytes,
+    };
+    this.muxHost = { onOpen: (mux, port, info) => this.onOpen(mux, port, info) };
+    this.loop = loopbackMuxes(this.muxOptions, this.muxHost);
+    const every = (ms: number, f: () => void): void => {
+      const t = setInterval(f, ms);
+      t.unref();
+      this.intervals.push(t);
+    };
+    every(this.timers.routeUpdateIntervalMs, () => this.sendRouteUpdate());
+    every(this.timers.serviceAdIntervalMs, () => this.sendOwnAdverts());
+    every(Math.max(1000, this.timers.seenUpdateExpireMs / 2), () => this.routing.expireSeen(Date.now(), this.timers.seenUpdateExpireMs));
+    const shutdownOnDuplicate = options.shutdownOnDuplicate ?? true;
+    this.on('duplicate', () => {
+      if (shutdownOnDuplicate) void this.close();
+    });
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  // ---------------------------------------------------------------- backends
+
+  async addTcpListener(o: ListenerOptions): Promise<ListenerHandle> {
+    this.assertOpen();
+    const policy = this.listenerPolicy(o, 'tcp-listener');
+    const host = o.bindaddr ?? '0.0.0.0';
+    const server = await listenTcp({ host, port: o.port, tls: o.tls }, this.acceptHandlers(policy, `tcp-listener ${host}:${o.port}`)).catch((err: Error) => {
+      throw listenError('tcp-listener', host, o.port, err);
+    });
+    const a = server.address;
+    const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return this.trackListener({ kind: o.tls ? 'tls' : 'tcp', address: a, url: `${h}:${a.port}`, close: () => server.close() });
+  }
+
+  async addWsListener(o: WsListenerOptions): Promise<ListenerHandle> {
+    this.assertOpen();
+    const policy = this.listenerPolicy(o, 'ws-listener');
+    const host = o.bindaddr ?? '0.0.0.0';
+    const path = o.path ?? '/';
+    const server = await listenWs({ host, port: o.port, path, tls: o.tls }, this.acceptHandlers(policy, `ws-listener ${host}:${o.port}`)).catch((err: Error) => {
+      throw listenError('ws-listener', host, o.port, err);
+    });
+    const a = server.address;
+    const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    const scheme = o.tls ? 'wss' : 'ws';
+    return this.trackListener({ kind: scheme, address: a, url: `${scheme}://${h}:${a.port}${path.startsWith('/') ? path : `/${path}`}`, close: () => server.close() });
+  }
+
+  addTcpPeer(o: PeerOptions): PeerHandle {
+    this.assertOpen();
+    const policy = this.peerPolicy(o, 'tcp-peer');
+    try {
+      splitHostPort(o.address);
+    } catch (err) {
+      throw new MeshctlError('EBADCONFIG', `tcp-peer: ${(err as Error).message}`, { hint: 'use HOST:PORT' });
+    }
+    return this.startDialer(o, policy, (signal) => dialTcp({ address: o.address, tls: o.tls, signal, timeoutMs: this.timers.dialTimeoutMs }));
+  }
+
+  addWsPeer(o: WsPeerOptions): PeerHandle {
+    this.assertOpen();
+    const policy = this.peerPolicy(o, 'ws-peer');
+    let u: URL;
+    try {
+      u = new URL(o.address);
+    } catch (err) {
+      throw new MeshctlError('EBADCONFIG', `ws-peer: address ${o.address} is not a valid URL: ${(err as Error).message}`, { hint: 'use ws://HOST:PORT/PATH or wss://...' });
+    }
+    if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
+      throw new MeshctlError('EBADCONFIG', `ws-peer: address ${o.address} is not a ws:// or wss:// URL`, { hint: 'use ws://HOST:PORT/PATH or wss://...' });
+    }
+    if (o.extraheader !== undefined && o.extraheader !== '' && !o.extraheader.includes(':')) {
+      // Receptor's WebsocketDialerCfg.Prepare text.
+      throw new MeshctlError('EBADCONFIG', 'ws-peer: extra header must be in the form key:value', { hint: 'e.g. extraheader: "Authorization: Bearer x"' });
+    }
+    return this.startDialer(o, policy, (signal) =>
+      dialWs({ url: o.address, tls: o.tls, signal, timeoutMs: this.timers.dialTimeoutMs, ...(o.extraheader ? { extraHeader: o.extraheader } : {}) }),
+    );
+  }
+
+  /** Runs a link over an already connected transport (for custom backends and tests). */
+  attach(transport: FrameTransport, dialer: boolean, policy: LinkPolicy): Link {
+    const mesh = this;
+    const host: LinkHost = {
+      nodeId: this.nodeId,
+      logger: this.logger,
+      muxHost: this.muxHost,
+      claim: (link, node) => {
+        const cur = this.connections.get(node);
+        if (cur && !cur.isClosed) return false;
+        this.connections.set(node, link);
+        return true;
+      },
+      up: (link) => mesh.linkUp(link),
+      down: (link, reason, claimed, wasUp) => mesh.linkDown(link, reason, claimed, wasUp),
+      rejected: (link, reason, byPeer) => this.emit('rejected', { node: link.remoteNode, reason, byPeer }),
+      route: (link, u) => mesh.onRoute(link, u),
+      advert: (link, a) => mesh.onAdvert(link, a),
+      datagram: (_link, d) => mesh.routeDatagram(d),
+    };
+    const link = new Link(transport, dialer, policy, this.timers, this.muxOptions, host);
+    if (!link.isClosed) this.links.add(link);
+    if (this.closing) link.close('mesh closed');
+    return link;
+  }
+
+  private listenerPolicy(o: ListenerOptions, what: string): LinkPolicy {
+    const cost = positiveCost(o.cost, what);
+    checkNodecost(o.nodecost, what);
+    return { cost, nodecost: o.nodecost, allowedpeers: o.allowedpeers, requirePeerNodeIdInCert: o.requirePeerNodeIdInCert };
+  }
+
+  private peerPolicy(o: PeerOptions, what: string): LinkPolicy {
+    return { cost: positiveCost(o.cost, what), allowedpeers: o.allowedpeers, requirePeerNodeIdInCert: o.requirePeerNodeIdInCert };
+  }
+
+  private acceptHandlers(policy: LinkPolicy, label: string): Parameters<typeof listenTcp>[1] {
+    return {
+      connection: (t) => {
+        if (this.closing) t.destroy();
+        else this.attach(t, false, policy);
+      },
+      error: (err, remote) => {
+        this.logger.error(`Error accepting connection on ${label} from ${remote}: ${err.message}`);
+        this.emit('link-error', { backend: label, error: err });
+      },
+    };
+  }
+
+  private trackListener(h: ListenerHandle): ListenerHandle {
+    const handle: ListenerHandle = {
+      ...h,
+      close: async () => {
+        this.listenerHandles.delete(handle);
+        await h.close();
+      },
+    };
+    this.listenerHandles.add(handle);
+    return handle;
+  }
+
+  private startDialer(o: PeerOptions, policy: LinkPolicy, dial: (signal: AbortSignal) => Promise<FrameTransport>): PeerHandle {
+    const dialer = new Dialer({
+      label: o.address,
+      redial: o.redial ?? true,
+      initialDelayMs: this.timers.redialDelayMs,
+      maxDelayMs: this.timers.redialMaxDelayMs,
+      dial,
+      attach: (t) => this.attach(t, true, policy),
+      logger: this.logger,
+      onError: (error) => this.emit('link-error', { backend: o.address, error }),
+    });
+    this.dialers.add(dialer);
+    void dialer.done.then(() => this.dialers.delete(dialer));
+    return {
+      address: o.address,
+      get remoteNode() {
+        const l = dialer.link;
+        return l?.isUp ? l.remoteNode : undefined;
+      },
+      stopped: dialer.done,
+      close: () => dialer.close(),
+    };
+  }
+
+  // ---------------------------------------------------------------- links and routing
+
+  private linkUp(link: Link): void {
+    this.routing.connect(link.remoteNode, link.cost);
+    this.scheduleFlood(0);
+    this.scheduleRecalc();
+    // Bring the newcomer up to date with every advert we know (Receptor waits for the next 60 s round).
+    for (const a of this.adverts.entries()) link.send({ type: 'advert', advert: this.advertMessage(a) });
+    this.emit('connection', link.remoteNode, link.cost);
+  }
+
+  private linkDown(link: Link, reason: string, claimed: boolean, wasUp: boolean): void {
+    this.links.delete(link);
+    if (claimed && this.connections.get(link.remoteNode) === link) this.connections.delete(link.remoteNode);
+    if (!wasUp) {
+      this.logger.debug(`Connection with ${link.label} closed before the handshake completed: ${reason}`);
+      return;
+    }
+    this.routing.disconnect(link.remoteNode);
+    this.scheduleFlood(0);
+    this.scheduleRecalc();
+    this.logger.info(`Connection with ${link.remoteNode} closed: ${reason}`);
+    this.emit('disconnection', link.remoteNode, reason);
+  }
+
+  /** Links that finished the handshake, by node ID. */
+  private upConnections(): Map<string, Link> {
+    const out = new Map<string, Link>();
+    for (const [node, link] of this.connections) if (link.isUp) out.set(node, link);
+    return out;
+  }
+
+  private scheduleFlood(extraDelay: number): void {
+    if (this.closing || this.floodTimer) return;
+    this.floodTimer = setTimeout(() => {
+      this.floodTimer = undefined;
+      this.sendRouteUpdate();
+    }, this.timers.routeFloodDelayMs + extraDelay);
+  }
+
+  private scheduleRecalc(): void {
+    if (this.closing || this.recalcTimer) return;
+    this.recalcTimer = setTimeout(() => {
+      this.recalcTimer = undefined;
+      if (this.routing.recompute()) this.emit('routes', Object.fromEntries(this.routing.table));
+    }, this.timers.routeRecalcDelayMs);
+  }
+
+  /** sendRoutingUpdate: our connections to every neighbour (nothing when we have none). */
+  private sendRouteUpdate(suspectedDuplicate = 0): void {
+    if (this.closing) return;
+    const up = this.upConnections();
+    if (up.size === 0) return;
+    const costs = new Map<string, number>();
+    for (const [node, link] of up) costs.set(node, link.cost);
+    const update = this.routing.makeUpdate(costs, suspectedDuplicate);
+    for (const link of up.values()) link.send({ type: 'route', update });
+  }
+
+  private onRoute(link: Link, u: RouteUpdate): void {
+    if (u.ForwardingNode !== link.remoteNode) {
+      // runProtocol: the peer must forward under the ID it connected with.
+      link.close(`rejected connection with node ${link.remoteNode} because remote node ID changed unexpectedly from ${link.remoteNode} to ${u.NodeID}`);
+      return;
+    }
+    const r = this.routing.handle(u, Date.now());
+    if (r.weAreDuplicate) {
+      this.logger.error(`We are a duplicate node with ID ${this.nodeId} and epoch ${this.routing.epoch}.  Shutting down.`);
+      this.emit('duplicate');
+      return;
+    }
+    if (r.suspectEpoch !== undefined) {
+      this.logger.error(`Duplicate node ID ${this.nodeId} detected via ${link.remoteNode}`);
+      this.sendRouteUpdate(r.suspectEpoch);
+      return;
+    }
+    if (r.newNode) this.scheduleFlood(0);
+    if (r.changed) this.scheduleRecalc();
+    if (r.forward) {
+      const copy: RouteUpdate = { ...u, ForwardingNode: this.nodeId };
+      for (const [node, l] of this.upConnections()) if (node !== link.remoteNode) l.send({ type: 'route', update: copy });
+    }
+  }
+
+  /** The link to use toward `node`, if it is reachable. */
+  private nextLink(node: string): Link | undefined {
+    const hop = this.routing.table.get(node);
+    if (hop === undefined) return undefined;
+    const link = this.connections.get(hop);
+    return link?.isUp ? link : undefined;
+  }
+
+  // ---------------------------------------------------------------- adverts
+
+  private advertMessage(a: StoredAdvert): AdvertMessage {
+    return toMessage(a);
+  }
+
+  private onAdvert(link: Link, a: AdvertMessage): void {
+    if (a.NodeID === this.nodeId) return;
+    if (!this.adverts.apply(a)) return;
+    for (const [node, l] of this.upConnections()) if (node !== link.remoteNode) l.send({ type: 'advert', advert: a });
+  }
+
+  private ownAdvert(name: string, o: Required<ServiceOptions>): StoredAdvert {
+    const wc = this.workCommands();
+    return {
+      NodeID: this.nodeId,
+      Service: name,
+      timeNs: nowNs(),
+      ConnType: o.connType,
+      Tags: o.tags,
+      // sendServiceAds: only control services carry the work commands.
+      WorkCommands: o.tags?.type === 'Control Service' && wc.length > 0 ? wc : null,
+    };
+  }
+
+  private scheduleAdverts(): void {
+    if (this.closing || this.adTimer) return;
+    this.adTimer = setTimeout(() => {
+      this.adTimer = undefined;
+      this.sendOwnAdverts();
+    }, this.timers.serviceAdDelayMs);
+  }
+
+  /** sendServiceAds: re-stamps and floods the adverts of our advertised services. */
+  private sendOwnAdverts(): void {
+    if (this.closing) return;
+    const up = this.upConnections();
+    for (const [name, s] of this.services) {
+      if (!s.options.advertise) continue;
+      const msg = toMessage(this.ownAdvert(name, s.options));
+      this.adverts.apply(msg);
+      for (const l of up.values()) l.send({ type: 'advert', advert: msg });
+    }
+  }
+
+  private withdrawAdvert(name: string, o: Required<ServiceOptions>): void {
+    const msg = toMessage(this.ownAdvert(name, o), true);
+    this.adverts.apply(msg);
+    for (const l of this.upConnections().values()) l.send({ type: 'advert', advert: msg });
+  }
+
+  // ---------------------------------------------------------------- services and streams
+
+  /** Accepts streams for `name` on this node and (by default) advertises it. */
+  listenService(name: string, handler: StreamHandler, options: ServiceOptions = {}): ServiceHandle {
+    this.assertOpen();
+    if (name === '') throw new MeshError('EINVALID', 'service name must not be empty');
+    if (RESERVED.has(name)) throw new MeshError('EINVALID', `service ${name} is reserved`);
+    // Receptor's ListenAndAdvertise text.
+    if (this.services.has(name)) throw new MeshError('EINVALID', `service ${name} is already listening`);
+    const o: Required<ServiceOptions> = { advertise: options.advertise ?? true, tags: options.tags ?? null, connType: options.connType ?? 1 };
+    const entry = { handler, options: o };
+    this.services.set(name, entry);
+    if (o.advertise) {
+      this.adverts.apply(toMessage(this.ownAdvert(name, o)));
+      this.scheduleAdverts();
+    }
+    return {
+      name,
+      close: () => {
+        if (this.services.get(name) !== entry) return;
+        this.services.delete(name);
+        if (o.advertise && !this.closing) this.withdrawAdvert(name, o);
+      },
+    };
+  }
+
+  /**
+   * Opens a stream to `service` on `node` ('localhost' = this node). Rejects with a MeshError:
+   * `no route to node`, `service unknown`, `message expired`, `timeout`, or the reason a hop gave.
+   */
+  async dialService(node: string, service: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<MeshStream> {
+    this.assertOpen();
+    const target = node.toLowerCase() === 'localhost' ? this.nodeId : node;
+    const fromService = this.ephemeralService();
+    const info: OpenInfo = { fromNode: this.nodeId, fromService, toNode: target, toService: service, hopsToLive: this.limits.maxForwardingHops };
+    let mux: Mux;
+    if (target === this.nodeId) {
+      mux = this.loop[0];
+    } else {
+      const link = this.nextLink(target);
+      if (!link) throw new MeshError('ENOROUTE', PROBLEM.noRoute);
+      mux = link.mux;
+    }
+    const { port, accepted } = mux.open({ ...info, hopsToLive: target === this.nodeId ? info.hopsToLive : info.hopsToLive - 1 });
+    const timeoutMs = options.timeoutMs ?? this.timers.openTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => port.reset('dial cancelled');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.race([
+        accepted,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            port.reset(PROBLEM.timeout);
+            reject(new MeshError('ETIMEOUT', PROBLEM.timeout));
+          }, timeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      if (options.signal?.aborted) throw new MeshError('ETIMEOUT', 'dial cancelled', { cause: err });
+      throw err instanceof MeshError ? err : errorFromProblem((err as Error).message);
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    return this.adoptStream(new MeshStream(port, { node: this.nodeId, service: fromService }, { node: target, service }, this.limits.streamWriteBuffer));
+  }
+
+  private adoptStream(s: MeshStream): MeshStream {
+    this.streams.add(s);
+    s.once('close', () => this.streams.delete(s));
+    return s;
+  }
+
+  private ephemeralService(): string {
+    for (;;) {
+      const s = randomService();
+      if (!this.services.has(s) && !this.datagramListeners.has(s) && !RESERVED.has(s)) return s;
+    }
+  }
+
+  /** An OPEN arrived on some link (or the loopback): accept it here, or relay it toward its node. */
+  private onOpen(mux: Mux, port: Port, info: OpenInfo): void {
+    if (this.closing) return mux.refuse(port, 'node shutting down');
+    if (info.toNode === this.nodeId) {
+      const svc = this.services.get(info.toService);
+      if (!svc) return mux.refuse(port, PROBLEM.serviceUnknown);
+      const from = { node: info.fromNode, service: info.fromService };
+      const stream = this.adoptStream(new MeshStream(port, { node: this.nodeId, service: info.toService }, from, this.limits.streamWriteBuffer));
+      mux.accept(port);
+      try {
+        svc.handler(stream, from);
+      } catch (err) {
+        stream.destroy(err as Error);
+      }
+      return;
+    }
+    if (info.hopsToLive <= 0) return mux.refuse(port, PROBLEM.expired);
+    const next = this.nextLink(info.toNode);
+    if (!next) return mux.refuse(port, PROBLEM.noRoute);
+    const out = next.mux.open({ ...info, hopsToLive: info.hopsToLive - 1 });
+    this.relays++;
+    joinPorts(port, out.port, () => this.relays--);
+    out.accepted.then(
+      () => mux.accept(port),
+      (err: Error) => mux.refuse(port, err.message),
+    );
+  }
+
+  // ---------------------------------------------------------------- datagrams, ping, traceroute
+
+  /**
+   * Delivers or forwards a datagram as Receptor's handleMessageData / forwardMessage do. Throws
+   * `no route to node` / `service unknown` for our own datagrams (Receptor returns them from WriteTo).
+   */
+  private routeDatagram(d: Datagram): void {
+    if (d.toNode === this.nodeId) return this.deliverDatagram(d);
+    if (d.hopsToLive <= 0) {
+      if (d.fromService !== 'unreach') this.sendUnreachable(d, PROBLEM.expired);
+      return;
+    }
+    const link = this.nextLink(d.toNode);
+    if (!link) {
+      if (d.fromNode === this.nodeId) throw new MeshError('ENOROUTE', PROBLEM.noRoute);
+      // Receptor only logs this at the hop (the sender times out); telling the sender is more useful.
+      if (d.fromService !== 'unreach') this.sendUnreachable(d, PROBLEM.noRoute);
+      return;
+    }
+    link.send({ type: 'datagram', datagram: { ...d, hopsToLive: d.hopsToLive - 1 } });
+  }
+
+  private deliverDatagram(d: Datagram): void {
+    if (d.toService === 'ping') {
+      // handlePing: an empty reply from our ping service.
+      this.trySend({ fromNode: this.nodeId, fromService: 'ping', toNode: d.fromNode, toService: d.fromService, hopsToLive: this.limits.maxForwardingHops, data: Buffer.alloc(0) });
+      return;
+    }
+    if (d.toService === 'unreach') {
+      let msg: { FromService?: unknown; Problem?: unknown };
+      try {
+        msg = JSON.parse(d.data.toString('utf8')) as typeof msg;
+      } catch {
+        return;
+      }
+      if (typeof msg.FromService !== 'string' || typeof msg.Problem !== 'string') return;
+      this.logger.warning(`Received unreachable message from ${d.fromNode}: ${msg.Problem}`);
+      this.datagramListeners.get(msg.FromService)?.unreachable(msg.Problem, d.fromNode);
+      return;
+    }
+    const l = this.datagramListeners.get(d.toService);
+    if (l) return l.data(d);
+    if (d.fromNode === this.nodeId) throw new MeshError('ESERVICEUNKNOWN', PROBLEM.serviceUnknown);
+    if (d.fromService !== 'unreach') this.sendUnreachable(d, PROBLEM.serviceUnknown);
+  }
+
+  private trySend(d: Datagram): void {
+    try {
+      this.routeDatagram(d);
+    } catch (err) {
+      this.logger.debug(`Error sending datagram to ${d.toNode}: ${(err as Error).message}`);
+    }
+  }
+
+  private sendUnreachable(orig: Datagram, problem: string): void {
+    const body = { FromNode: orig.fromNode, ToNode: orig.toNode, FromService: orig.fromService, ToService: orig.toService, Problem: problem };
+    this.trySend({
+      fromNode: this.nodeId,
+      fromService: 'unreach',
+      toNode: orig.fromNode,
+      toService: 'unreach',
+      hopsToLive: this.limits.maxForwardingHops,
+      data: Buffer.from(JSON.stringify(body)),
+    });
+  }
+
+  /**
+   * One ping with a hop limit (Receptor pkg/netceptor/ping.go SendPing): the reply's node and the
+   * round trip, or the error (`no route to node`, `message expired` from the hop where the limit ran
+   * out, `timeout` after pingTimeoutMs).
+   */
+  async pingRaw(target: string, hopsToLive = this.limits.maxForwardingHops, signal?: AbortSignal): Promise<PingOutcome> {
+    this.assertOpen();
+    const to = target.toLowerCase() === 'localhost' ? this.nodeId : target;
+    const service = this.ephemeralService();
+    const start = process.hrtime.bigint();
+    const elapsed = (): bigint => process.hrtime.bigint() - start;
+    return new Promise<PingOutcome>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (o: PingOutcome): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.datagramListeners.delete(service);
+        resolve(o);
+      };
+      const onAbort = (): void => finish({ ok: false, from: '', ns: elapsed(), error: 'user cancelled' });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.datagramListeners.set(service, {
+        data: (d) => finish({ ok: true, from: d.fromNode, ns: elapsed() }),
+        unreachable: (problem, from) => finish({ ok: false, from, ns: elapsed(), error: problem }),
+      });
+      timer = setTimeout(() => finish({ ok: false, from: '', ns: elapsed(), error: PROBLEM.timeout }), this.timers.pingTimeoutMs);
+      try {
+        this.routeDatagram({ fromNode: this.nodeId, fromService: service, toNode: to, toService: 'ping', hopsToLive, data: Buffer.alloc(0) });
+      } catch (err) {
+        finish({ ok: false, from: this.nodeId, ns: elapsed(), error: (err as Error).message });
+      }
+    });
+  }
+
+  /** `ping` as the control service answers it (pkg/controlsvc/ping.go). */
+  async ping(target: string, signal?: AbortSignal): Promise<PingResult> {
+    const r = await this.pingRaw(target, this.limits.maxForwardingHops, signal);
+    if (!r.ok) return { Success: false, Error: r.error ?? 'unknown error' };
+    return { Success: true, From: r.from, Time: Number(r.ns), TimeStr: formatGoDuration(r.ns) };
+  }
+
+  /**
+   * `traceroute` as the control service answers it (pkg/netceptor/ping.go CreateTraceroute,
+   * pkg/controlsvc/traceroute.go): pings with hop limits 0, 1, 2... until the target answers or an
+   * error other than `message expired` (which names the hop) ends it.
+   */
+  async traceroute(target: string, signal?: AbortSignal): Promise<TracerouteResult> {
+    const out: TracerouteResult = {};
+    for (let i = 0; i <= this.limits.maxForwardingHops; i++) {
+      const r = await this.pingRaw(target, i, signal);
+      const hop: TracerouteResult[string] = { From: r.from, Time: Number(r.ns), TimeStr: formatGoDuration(r.ns) };
+      const isError = !r.ok && r.error !== PROBLEM.expired;
+      if (isError) hop.Error = r.error ?? 'unknown error';
+      out[String(i)] = hop;
+      if (isError || r.ok) break;
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- status
+
+  /** Receptor's Status() data: Connections, RoutingTable, Advertisements, KnownConnectionCosts. */
+  status(): MeshStatus {
+    const connections = [...this.upConnections()].map(([node, link]) => ({ NodeID: node, Cost: link.cost }));
+    const wc = this.workCommands();
+    const ads = this.adverts.all().map((a) => {
+      const own = a.NodeID === this.nodeId;
+      // Status(): our own adverts show the current time and, when there are work commands, all of them.
+      return {
+        NodeID: a.NodeID,
+        Service: a.Service,
+        Time: goTimeString(own ? nowNs() : a.timeNs),
+        ConnType: a.ConnType,
+        Tags: a.Tags,
+        WorkCommands: own && wc.length > 0 ? wc : a.WorkCommands,
+      };
+    });
+    const known: Record<string, Record<string, number>> = {};
+    for (const [node, edges] of this.routing.costs) known[node] = Object.fromEntries(edges);
+    return {
+      NodeID: this.nodeId,
+      Connections: connections,
+      RoutingTable: Object.fromEntries(this.routing.table),
+      Advertisements: ads,
+      KnownConnectionCosts: known,
+    };
+  }
+
+  /** Nodes reachable now (the routing table's destinations). */
+  reachable(node: string): boolean {
+    return node === this.nodeId || node.toLowerCase() === 'localhost' || this.nextLink(node) !== undefined;
+  }
+
+  /** The advert of `service` on `node`, if known (Receptor GetServiceInfo). */
+  serviceInfo(node: string, service: string): MeshStatus['Advertisements'][number] | undefined {
+    const target = node.toLowerCase() === 'localhost' ? this.nodeId : node;
+    return this.status().Advertisements.find((a) => a.NodeID === target && a.Service === service);
+  }
+
+  stats(): MeshStats {
+    let buffered = 0;
+    let channels = 0;
+    for (const l of this.links) {
+      buffered += l.mux.bufferedBytes;
+      channels += l.mux.channelCount;
+    }
+    for (const s of this.streams) buffered += s.bufferedBytes;
+    buffered += this.loop[0].bufferedBytes + this.loop[1].bufferedBytes;
+    return { links: this.links.size, connections: this.upConnections().size, channels, streams: this.streams.size, relays: this.relays, bufferedBytes: buffered };
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  private assertOpen(): void {
+    if (this.closing) throw new MeshError('ECLOSED', 'mesh is closed');
+  }
+
+  /** Stops every backend, drops every link and stream. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const t of this.intervals) clearInterval(t);
+      clearTimeout(this.floodTimer);
+      clearTimeout(this.recalcTimer);
+      clearTimeout(this.adTimer);
+      // Our own streams end quietly (no 'error': the application asked for this); peers see a reset.
+      for (const s of [...this.streams]) s.destroy();
+      const pending: Promise<void>[] = [];
+      for (const l of [...this.listenerHandles]) pending.push(l.close());
+      for (const d of [...this.dialers]) pending.push(d.close());
+      for (const link of [...this.links]) link.close('mesh closed');
+      this.loop[0].close('mesh closed');
+      this.loop[1].close('mesh closed');
+      this.services.clear();
+      for (const l of [...this.datagramListeners.values()]) l.unreachable('netceptor shutdown', this.nodeId);
+      await Promise.all(pending);
+    })();
+    return this.closing;
+  }
+}

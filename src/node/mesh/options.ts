@@ -1,0 +1,73 @@
+// Every tunable of the mesh, with Receptor's value where Receptor has one (pkg/netceptor/netceptor.go
+// constants, pkg/backends/utils.go) and ours otherwise. Tests shrink the timers to keep the suite fast.
+
+export interface MeshTimers {
+  /** Regular route update flood (Receptor defaultRouteUpdateTime: 10 s). */
+  routeUpdateIntervalMs: number;
+  /** Delay between a connection change and its flood (Receptor: 100 ms via tickrunner). */
+  routeFloodDelayMs: number;
+  /** Delay before the routing table is recomputed after a change (Receptor: 100 ms). */
+  routeRecalcDelayMs: number;
+  /** Regular re-advertisement of our services (Receptor defaultServiceAdTime: 60 s). */
+  serviceAdIntervalMs: number;
+  /** Delay between a service change and its advertisement (Receptor: 5 s; ours is shorter). */
+  serviceAdDelayMs: number;
+  /** Route update IDs are remembered this long (Receptor defaultSeenUpdateExpireTime: 1 h). */
+  seenUpdateExpireMs: number;
+  /** HEARTBEAT frame interval on every link (Receptor relies on route updates every 10 s). */
+  heartbeatMs: number;
+  /** A link silent for this long is dropped (Receptor defaultMaxConnectionIdleTime: 21 s). */
+  idleTimeoutMs: number;
+  /** Time allowed for HELLO/ACCEPT (Receptor gives up initial updates after ~11 s). */
+  handshakeTimeoutMs: number;
+  /** First redial delay of a peer (Receptor: 5 s), grown ×1.5 per failure up to redialMaxDelayMs (20 s). */
+  redialDelayMs: number;
+  redialMaxDelayMs: number;
+  /** Connect timeout of a dial (Receptor: 15 s for TLS). */
+  dialTimeoutMs: number;
+  /** Ping reply wait (Receptor ping.go: 10 s). */
+  pingTimeoutMs: number;
+  /** Wait for a stream open to be accepted or refused. */
+  openTimeoutMs: number;
+}
+
+export const DEFAULT_TIMERS: MeshTimers = {
+  routeUpdateIntervalMs: 10_000,
+  routeFloodDelayMs: 100,
+  routeRecalcDelayMs: 100,
+  serviceAdIntervalMs: 60_000,
+  serviceAdDelayMs: 100,
+  seenUpdateExpireMs: 3_600_000,
+  heartbeatMs: 2_000,
+  idleTimeoutMs: 10_000,
+  handshakeTimeoutMs: 10_000,
+  redialDelayMs: 5_000,
+  redialMaxDelayMs: 20_000,
+  dialTimeoutMs: 15_000,
+  pingTimeoutMs: 10_000,
+  openTimeoutMs: 10_000,
+};
+
+export interface MeshLimits {
+  /** Receive window per stream channel and direction, bytes (the most a node buffers per stream). */
+  streamWindow: number;
+  /** Largest DATA frame payload (Receptor's MTU is 16 KiB). */
+  maxDataFrame: number;
+  /** Unsent bytes a link's transport may hold before the scheduler waits for 'drain'. */
+  linkWriteBuffer: number;
+  /** Control-queue size past which datagrams are dropped on a congested link. */
+  maxControlQueueBytes: number;
+  /** Bytes a MeshStream's write() queues before it waits (write() returns false beyond its HWM). */
+  streamWriteBuffer: number;
+  /** Hop limit of datagrams and stream opens (Receptor defaultMaxForwardingHops: 30). */
+  maxForwardingHops: number;
+}
+
+export const DEFAULT_LIMITS: MeshLimits = {
+  streamWindow: 256 * 1024,
+  maxDataFrame: 16 * 1024,
+  linkWriteBuffer: 256 * 1024,
+  maxControlQueueBytes: 4 * 1024 * 1024,
+  streamWriteBuffer: 64 * 1024,
+  maxForwardingHops: 30,
+};
