@@ -107,7 +107,8 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
       const globals = resolveGlobals(cmd);
       state.debug ||= globals.debug;
       if (!globals.color) streams.disableColor();
-      const { Factory } = await import('./factory.js');
+      const [{ Factory }, { prepareStyles }] = await Promise.all([import('./factory.js'), import('../render/style.js')]);
+      await prepareStyles(streams.colorEnabled('stdout') || streams.colorEnabled('stderr'));
       const f = new Factory(streams, globals, controller.signal);
       state.factory = f;
       const mod = await load();

@@ -1,6 +1,16 @@
 // Colour for human output. A per-run chalk instance (never the global one), switched on or off by the caller
 // from IOStreams.colorEnabled(), so NO_COLOR / FORCE_COLOR / --no-color / TTY detection live in one place.
-import { Chalk } from 'chalk';
+// chalk itself is loaded only when some stream is coloured (prepareStyles), so piped runs never pay for it.
+type ChalkModule = typeof import('chalk');
+let chalk: ChalkModule | undefined;
+
+/** Loads chalk if any output will be coloured. Call before makeStyle(true) (the CLI does, per command). */
+export async function prepareStyles(anyColor: boolean): Promise<void> {
+  if (anyColor && !chalk) chalk = await import('chalk');
+}
+
+const plain = (s: string): string => s;
+const PLAIN: Style = { bold: plain, dim: plain, red: plain, green: plain, yellow: plain, cyan: plain, magenta: plain };
 
 export interface Style {
   bold(s: string): string;
@@ -13,7 +23,9 @@ export interface Style {
 }
 
 export function makeStyle(color: boolean): Style {
-  const c = new Chalk({ level: color ? 1 : 0 });
+  if (!color) return PLAIN;
+  if (!chalk) throw new Error('makeStyle(true) before prepareStyles(true)');
+  const c = new chalk.Chalk({ level: 1 });
   return {
     bold: (s) => c.bold(s),
     dim: (s) => c.dim(s),

@@ -2,7 +2,7 @@
 // one JSON document under --json, one error line per failure, Ctrl-C and `| head`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,34 +145,44 @@ describe('e2e - basics', () => {
 });
 
 describe('e2e - start-up', () => {
-  /** Modules of interest that a run of meshctl loads, seen through a module resolve hook. */
-  async function loaded(args: string[]): Promise<string[]> {
+  /**
+   * Modules of interest that a run of meshctl loads: a resolve hook reports every module URL; files of the CLI
+   * bundle are mapped to the sources they hold (dist/cli-bundle/inputs.json, written by scripts/bundle-cli.mjs).
+   */
+  async function loaded(args: string[], env: Record<string, string> = {}): Promise<string[]> {
     const hook = join(dir, 'hook.mjs');
     const reg = join(dir, 'register.mjs');
-    await writeFile(
-      hook,
-      `export async function resolve(s, c, next) { const r = await next(s, c);
-         const m = /node_modules\\/(chalk|cli-table3|ora|yaml|@peculiar)\\/|dist\\/(client|render)\\//.exec(r.url);
-         if (m) process.stderr.write('LOADED ' + (m[1] ?? m[2]) + '\\n'); return r; }`,
-    );
+    await writeFile(hook, `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; }`);
     await writeFile(reg, `import { register } from 'node:module'; register(${JSON.stringify('file://' + hook)});`);
     const r = await new Promise<string>((resolve) => {
       const child = spawn(process.execPath, ['--import', reg, BIN, ...args], {
         cwd: ROOT,
-        env: { ...baseEnv(), MESHCTL_SOCKET: node.socketPath },
+        env: { ...baseEnv(), MESHCTL_SOCKET: node.socketPath, ...env },
       });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.stdout.resume();
       child.on('close', () => resolve(err));
     });
-    return [...new Set([...r.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]!))].sort();
+    const inputs = JSON.parse(await readFile(join(ROOT, 'dist', 'cli-bundle', 'inputs.json'), 'utf8')) as Record<string, string[]>;
+    const sources: string[] = [];
+    for (const [, url] of r.matchAll(/^LOADED (\S+)$/gm)) {
+      const bundled = /dist\/cli-bundle\/([^/]+\.js)$/.exec(url!);
+      sources.push(...(bundled ? (inputs[bundled[1]!] ?? []) : [url!]));
+    }
+    const areas = sources.map((p) => /node_modules\/(chalk|cli-table3|ora|yaml|@peculiar)\/|src\/(client|render|node|certs)\//.exec(p)).filter((m) => m !== null);
+    return [...new Set(areas.map((m) => m[1] ?? m[2]!))].sort();
   }
 
   it('e2e - --version loads none of the heavy modules; piped status only what it renders with', async () => {
-    const [version, status] = await Promise.all([loaded(['--version']), loaded(['status'])]);
+    const [version, status, colour] = await Promise.all([
+      loaded(['--version']),
+      loaded(['status']),
+      loaded(['status'], { FORCE_COLOR: '1' }),
+    ]);
     expect(version).toEqual([]);
-    expect(status).toEqual(['chalk', 'client', 'render']);
+    expect(status).toEqual(['client', 'render']);
+    expect(colour).toEqual(['chalk', 'client', 'render']);
   });
 });
 

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Status } from '../../../src/protocol/types.js';
 import { renderStatus, shortTime, workTypesByNode } from '../../../src/render/status.js';
-import { renderContext } from '../../../src/render/style.js';
+import { prepareStyles, renderContext } from '../../../src/render/style.js';
+
+beforeAll(() => prepareStyles(true));
 
 const status: Status = {
   NodeID: 'alpha',

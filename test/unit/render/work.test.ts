@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { WorkList, WorkUnitStatus } from '../../../src/protocol/types.js';
-import { renderContext } from '../../../src/render/style.js';
+import { prepareStyles, renderContext } from '../../../src/render/style.js';
 import { outcomeOf, renderOutcome, renderSubmitResult, renderWorkList, renderWorkStatus } from '../../../src/render/work.js';
+
+beforeAll(() => prepareStyles(true));
 
 const ok: WorkUnitStatus = { Detail: 'exit status 0', ExtraData: null, State: 2, StateName: 'Succeeded', StdoutSize: 12, WorkType: 'echo' };
 const failed: WorkUnitStatus = { Detail: 'exit status 3\nmore', ExtraData: null, State: 3, StateName: 'Failed', StdoutSize: 5, WorkType: 'fail' };
