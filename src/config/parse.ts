@@ -521,6 +521,45 @@ function validateReferences(cfg: NodeConfig, file: string): void {
       }
     }
   }
+  // Backends and forwarders name tls-server / tls-client entries (Receptor: `unknown TLS config NAME`
+  // from GetServerTLSConfig / GetClientTLSConfig when the entry starts).
+  const refs: [EntrySource, string, 'tls-server' | 'tls-client', string][] = [
+    ...cfg.mesh.tcpListeners.map((l) => [l.source, 'tls', 'tls-server', l.tls] as [EntrySource, string, 'tls-server', string]),
+    ...cfg.mesh.wsListeners.map((l) => [l.source, 'tls', 'tls-server', l.tls] as [EntrySource, string, 'tls-server', string]),
+    ...cfg.mesh.tcpPeers.map((p) => [p.source, 'tls', 'tls-client', p.tls] as [EntrySource, string, 'tls-client', string]),
+    ...cfg.mesh.wsPeers.map((p) => [p.source, 'tls', 'tls-client', p.tls] as [EntrySource, string, 'tls-client', string]),
+    ...cfg.mesh.tcpServers.flatMap((t) => [
+      [t.source, 'tlsserver', 'tls-server', t.tlsserver] as [EntrySource, string, 'tls-server', string],
+      [t.source, 'tlsclient', 'tls-client', t.tlsclient] as [EntrySource, string, 'tls-client', string],
+    ]),
+    ...cfg.mesh.tcpClients.flatMap((t) => [
+      [t.source, 'tlsserver', 'tls-server', t.tlsserver] as [EntrySource, string, 'tls-server', string],
+      [t.source, 'tlsclient', 'tls-client', t.tlsclient] as [EntrySource, string, 'tls-client', string],
+    ]),
+  ];
+  for (const [source, key, kind, name] of refs) {
+    const names = kind === 'tls-server' ? serverNames : clientNames;
+    if (name !== '' && !names.has(name)) {
+      throw configError(
+        entryWhere(file, source, key),
+        `unknown TLS config ${name}`,
+        names.size > 0 ? `${kind} names: ${[...names].join(', ')}` : `add a ${kind} entry with that name`,
+      );
+    }
+  }
+  // The backends' Prepare() checks (pkg/backends/tcp.go, websockets.go), with Receptor's texts.
+  for (const b of [...cfg.mesh.tcpListeners, ...cfg.mesh.wsListeners, ...cfg.mesh.tcpPeers, ...cfg.mesh.wsPeers]) {
+    if (!(b.cost > 0)) throw configError(entryWhere(file, b.source, 'cost'), 'connection cost must be positive', 'set cost to a number above 0');
+    const nodecost = 'nodecost' in b ? b.nodecost : undefined;
+    for (const [node, c] of Object.entries(nodecost ?? {})) {
+      if (!(c > 0)) throw configError(entryWhere(file, b.source, 'nodecost'), `connection cost must be positive for ${node}`, 'set every nodecost above 0');
+    }
+  }
+  for (const p of cfg.mesh.wsPeers) {
+    if (p.extraheader !== '' && !p.extraheader.includes(':')) {
+      throw configError(entryWhere(file, p.source, 'extraheader'), 'extra header must be in the form key:value', 'e.g. extraheader: "Authorization: Bearer x"');
+    }
+  }
   const types = new Set<string>();
   for (const wc of cfg.workCommands) {
     if (types.has(wc.worktype) || wc.worktype === 'remote') {

@@ -26,7 +26,7 @@ export interface FieldSpec {
 /**
  * How the embedded node treats a section:
  * - `yes`: implemented;
- * - `mesh`: parsed into typed config, refused at start ("not supported yet") until the mesh exists;
+ * - `mesh`: a mesh backend or forwarder, parsed into `NodeConfig.mesh` and run by the node's mesh;
  * - `ignored`: accepted and has no effect (documented in docs/node.md).
  */
 export type Support = 'yes' | 'mesh' | 'ignored';

@@ -128,7 +128,7 @@ export interface TcpClientConfig {
   source: EntrySource;
 }
 
-/** Mesh sections: parsed and typed, refused by the node at start until the mesh is implemented. */
+/** Mesh sections: backends (links) and port forwarders, run by the node's mesh (src/node/mesh). */
 export interface MeshConfig {
   tcpListeners: TcpListenerConfig[];
   tcpPeers: TcpPeerConfig[];

@@ -1,23 +1,40 @@
-// The embedded node: startNode(config) opens every control-service listener of a Receptor v1
-// configuration, serves the control protocol on them and runs work-command units. Mesh sections are
-// parsed by src/config but refused here until the mesh exists (see docs/node.md); adding a backend means
-// adding its start-up next to the control services below and reporting its listeners in `addresses`.
-import { access, unlink } from 'node:fs/promises';
+// The embedded node: startNode(config) runs a Receptor v1 configuration — a mesh node (links over TCP,
+// TLS and WebSocket, routes, service advertisements, ping/traceroute, streams; src/node/mesh), control
+// services on Unix sockets, TCP and the mesh, work-command units, remote units for work on other nodes,
+// and the tcp-server / tcp-client port forwarders. See docs/node.md and docs/mesh.md.
+import { access, readFile, unlink } from 'node:fs/promises';
 import type net from 'node:net';
 import type { Duplex, Writable } from 'node:stream';
 import { loadConfigFile } from '../config/parse.js';
 import { RELOADABLE_PREFIXES } from '../config/schema.js';
-import type { EntrySource, NodeConfig } from '../config/types.js';
+import type { EntrySource, MeshConfig, NodeConfig } from '../config/types.js';
 import { MeshctlError } from '../errors.js';
-import { goStruct } from '../protocol/go-json.js';
+import { parseGoDurationMs } from '../protocol/duration.js';
 import { standardCommands } from './control/commands/index.js';
-import type { LocalService, NodeServices, ReloadOutcome, SessionKind } from './control/context.js';
+import type { NodeServices, ReloadOutcome, SessionKind } from './control/context.js';
 import { closeListener, listenTcp, listenUnix } from './control/listeners.js';
 import { ControlSession } from './control/session.js';
 import { prepareTlsServer, type PreparedTlsServer } from './control/tls.js';
-import { goTimeString } from './go-time.js';
 import { SilentLogger, StreamLogger, type NodeLogger } from './logger.js';
+import {
+  DEFAULT_TIMERS,
+  goMeshStatus,
+  Mesh,
+  secureClientStream,
+  secureServerStream,
+  startBackends,
+  type ListenerHandle,
+  type MeshLimits,
+  type MeshTimers,
+  type MeshTlsResolver,
+  type PeerHandle,
+} from './mesh/index.js';
+import { startTcpClient, startTcpServer, type ProxyHandle, type ProxyTls } from './proxy/tcp-proxy.js';
+import { prepareTlsClient, type PreparedTlsClient } from './tls-client.js';
 import { RECEPTOR_COMPAT_VERSION } from './version.js';
+import { CommandError } from './work/command-error.js';
+import { DEFAULT_REMOTE_TIMING, RemoteTlsError, type RemoteWorkEnv, type RemoteWorkTiming } from './work/remote.js';
+import { loadRsaPrivateKey, signWorkToken } from './work/signing.js';
 import { Workceptor } from './work/workceptor.js';
 
 export interface StartNodeOptions {
@@ -29,6 +46,11 @@ export interface StartNodeOptions {
   cancelGraceMs?: number;
   /** SIGTERM → SIGKILL delay for running units when the node closes. Default 2 s. */
   shutdownGraceMs?: number;
+  /** Mesh timers (tests shrink them); `node: maxidleconnectiontimeout` still sets idleTimeoutMs. */
+  meshTimers?: Partial<MeshTimers>;
+  meshLimits?: Partial<MeshLimits>;
+  /** Retry and poll timing of remote units (Receptor: retries 1 s growing ×1.5 to 60 s, status every 1 s). */
+  remoteWork?: Partial<RemoteWorkTiming>;
 }
 
 export interface ListenerAddress {
@@ -42,17 +64,32 @@ export interface ListenerAddress {
   port?: number;
 }
 
+/** A mesh listener (`tcp-listener`, `ws-listener`) as started, port 0 resolved. */
+export interface MeshListenerAddress {
+  section: 'tcp-listener' | 'ws-listener';
+  kind: 'tcp' | 'tls' | 'ws' | 'wss';
+  /** What a `tcp-peer` / `ws-peer` dials: `127.0.0.1:PORT` or `ws://127.0.0.1:PORT/path`. */
+  url: string;
+  host: string;
+  port: number;
+}
+
 export interface NodeHandle {
   readonly nodeId: string;
   readonly config: NodeConfig;
-  /** Every listener, in config order. */
+  /** Every control-service listener, in config order. */
   readonly addresses: readonly ListenerAddress[];
+  /** The mesh listeners running now (changes with `reload`). */
+  readonly meshListeners: readonly MeshListenerAddress[];
+  /** `tcp-server` entries: the local ports they listen on, in config order. */
+  readonly tcpServers: readonly net.AddressInfo[];
   /** `<datadir>/<nodeid>`: where the work units live. */
   readonly unitsDir: string;
   readonly work: Workceptor;
+  readonly mesh: Mesh;
   /** Stops listening, removes socket files, ends sessions, stops running units (they become Failed). */
   close(): Promise<void>;
-  /** Resolves once close() has finished. */
+  /** Resolves once close() has finished (also when the node stopped itself: a duplicate node ID). */
   readonly closed: Promise<void>;
 }
 
@@ -61,21 +98,6 @@ function entryLabel(config: NodeConfig, source: EntrySource): string {
 }
 
 function refuseUnsupported(config: NodeConfig): void {
-  const mesh = [
-    ...config.mesh.tcpListeners,
-    ...config.mesh.tcpPeers,
-    ...config.mesh.wsListeners,
-    ...config.mesh.wsPeers,
-    ...config.mesh.tcpServers,
-    ...config.mesh.tcpClients,
-  ].sort((a, b) => a.source.index - b.source.index);
-  if (mesh.length > 0) {
-    throw new MeshctlError(
-      'EBADCONFIG',
-      `${entryLabel(config, mesh[0]!.source)}: mesh connections are not supported yet by the meshctl node`,
-      { hint: 'remove the mesh entries (use local-only), or run real receptor for a mesh', data: { section: mesh[0]!.source.section } },
-    );
-  }
   if (config.node.firewallrules && config.node.firewallrules.length > 0) {
     throw new MeshctlError('EBADCONFIG', `${config.file ?? '<config>'}: node firewallrules are not supported yet by the meshctl node`, {
       hint: 'remove firewallrules',
@@ -105,6 +127,36 @@ function fixedEntries(config: NodeConfig): EntrySource[] {
   return config.entries.filter((e) => !RELOADABLE_PREFIXES.some((p) => e.section.startsWith(p)));
 }
 
+const EMPTY_MESH: MeshConfig = { tcpListeners: [], tcpPeers: [], wsListeners: [], wsPeers: [], tcpServers: [], tcpClients: [] };
+
+/** One backend entry of the config, keyed by its canonical text (what `reload` compares). */
+interface BackendEntry {
+  key: string;
+  source: EntrySource;
+  /** A MeshConfig holding just this entry, for startBackends. */
+  only: MeshConfig;
+}
+
+function backendEntries(mesh: MeshConfig): BackendEntry[] {
+  const out: BackendEntry[] = [];
+  for (const l of mesh.tcpListeners) out.push({ key: l.source.canonical, source: l.source, only: { ...EMPTY_MESH, tcpListeners: [l] } });
+  for (const l of mesh.wsListeners) out.push({ key: l.source.canonical, source: l.source, only: { ...EMPTY_MESH, wsListeners: [l] } });
+  for (const p of mesh.tcpPeers) out.push({ key: p.source.canonical, source: p.source, only: { ...EMPTY_MESH, tcpPeers: [p] } });
+  for (const p of mesh.wsPeers) out.push({ key: p.source.canonical, source: p.source, only: { ...EMPTY_MESH, wsPeers: [p] } });
+  return out.sort((a, b) => a.source.index - b.source.index);
+}
+
+interface RunningBackend {
+  key: string;
+  section: string;
+  listeners: ListenerHandle[];
+  peers: PeerHandle[];
+}
+
+function listenerAddress(section: string, l: ListenerHandle): MeshListenerAddress {
+  return { section: section === 'ws-listener' ? 'ws-listener' : 'tcp-listener', kind: l.kind, url: l.url, host: l.address.address, port: l.address.port };
+}
+
 export async function startNode(config: NodeConfig, options: StartNodeOptions = {}): Promise<NodeHandle> {
   refuseUnsupported(config);
   const logger = toLogger(options.logger, config);
@@ -114,48 +166,126 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
 
   const tlsServers = new Map<string, PreparedTlsServer>();
   for (const t of config.tlsServers) tlsServers.set(t.name, await prepareTlsServer(t, nodeId));
+  const tlsClients = new Map<string, PreparedTlsClient>();
+  for (const t of config.tlsClients) tlsClients.set(t.name, await prepareTlsClient(t, nodeId));
 
-  const work = new Workceptor({
+  const timers: Partial<MeshTimers> = { ...options.meshTimers };
+  if (config.node.maxidleconnectiontimeout) {
+    timers.idleTimeoutMs = parseGoDurationMs(config.node.maxidleconnectiontimeout);
+    // Heartbeats must come well within the idle limit, or quiet links would be dropped.
+    timers.heartbeatMs = Math.min(timers.heartbeatMs ?? DEFAULT_TIMERS.heartbeatMs, timers.idleTimeoutMs / 3);
+  }
+  let work: Workceptor | undefined;
+  const mesh = new Mesh({
+    nodeId,
+    logger,
+    timers,
+    ...(options.meshLimits ? { limits: options.meshLimits } : {}),
+    workCommands: () => work?.workCommands() ?? [],
+  });
+  // Every remote unit waiting to reach its node listens for route changes.
+  mesh.setMaxListeners(0);
+
+  // How remote units reach other nodes' control services (remoteUnit.ConnectToRemote).
+  const remote: RemoteWorkEnv = {
+    async dialControl(node, tlsName, signal) {
+      const stream = await mesh.dialService(node, 'control', { signal });
+      if (tlsName === '') return stream;
+      const c = tlsClients.get(tlsName);
+      if (!c) {
+        stream.destroy();
+        throw new Error(`unknown TLS config ${tlsName}`);
+      }
+      const { tls, expectedNodeId } = c.forNode(node);
+      try {
+        return await secureClientStream(stream, tls, expectedNodeId);
+      } catch (err) {
+        throw new RemoteTlsError((err as Error).message);
+      }
+    },
+    routesChanged(signal) {
+      return new Promise((resolve) => {
+        if (signal.aborted) return resolve();
+        const done = (): void => {
+          mesh.off('routes', done);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        mesh.on('routes', done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    },
+    async createSignature(node) {
+      // Workceptor.createSignature.
+      const ws = config.workSigning;
+      if (!ws || ws.privatekey === '') throw new Error('cannot sign work: signing key is empty');
+      let key;
+      try {
+        key = loadRsaPrivateKey(await readFile(ws.privatekey));
+      } catch (err) {
+        throw new Error(`could not load signing key file: ${(err as Error).message}`);
+      }
+      const expiresInMs = ws.tokenexpiration !== '' ? parseGoDurationMs(ws.tokenexpiration) : 5 * 60_000;
+      return signWorkToken(key, node, { expiresInMs });
+    },
+    timing: { ...DEFAULT_REMOTE_TIMING, ...options.remoteWork },
+  };
+
+  work = new Workceptor({
     nodeId,
     dataDir: config.node.datadir,
     workCommands: config.workCommands,
     logger,
+    remote,
+    hasTlsClient: (name) => tlsClients.has(name),
     ...(config.workVerification ? { verifyingKeyFile: config.workVerification.publickey } : {}),
     ...(options.cancelGraceMs === undefined ? {} : { cancelGraceMs: options.cancelGraceMs }),
   });
-  await work.init();
+  const workceptor = work;
 
   const commands = standardCommands();
-  const services = new Map<string, LocalService>();
   const servers: net.Server[] = [];
   const socketFiles: string[] = [];
   const openStreams = new Set<Duplex>();
   const addresses: ListenerAddress[] = [];
+  const backends: RunningBackend[] = [];
+  const proxies: ProxyHandle[] = [];
+  const tcpServers: net.AddressInfo[] = [];
   let closing = false;
   const baseline = fixedEntries(config).map((e) => e.canonical);
+
+  const tlsResolver: MeshTlsResolver = {
+    server: (name) => tlsServers.get(name),
+    client: (name, host) => tlsClients.get(name)?.forHost(host),
+  };
+  const proxyTls: ProxyTls = { server: (name) => tlsServers.get(name), client: (name) => tlsClients.get(name) };
 
   const nodeServices: NodeServices = {
     nodeId,
     version: options.version ?? RECEPTOR_COMPAT_VERSION,
     logger,
-    work,
-    advertisements() {
-      const workCommands = work.workCommands().map((w) => goStruct({ WorkType: w.WorkType, Secure: w.Secure }));
-      return config.controlServices
-        .filter((cs) => cs.service !== '')
-        .map((cs) =>
-          goStruct({
-            NodeID: nodeId,
-            Service: cs.service,
-            Time: goTimeString(),
-            ConnType: cs.tls !== '' ? 2 : 1,
-            Tags: { type: 'Control Service' },
-            WorkCommands: workCommands.length > 0 ? workCommands : null,
-          }),
-        );
+    work: workceptor,
+    meshStatus: () => goMeshStatus(mesh.status()),
+    ping: (target, signal) => mesh.ping(target, signal),
+    traceroute: (target, signal) => mesh.traceroute(target, signal),
+    async dial(node, service, tlsName, signal) {
+      // Receptor: GetClientTLSConfig(name, node, ExpectedHostnameTypeReceptor), then Dial.
+      const c = tlsName !== '' ? tlsClients.get(tlsName) : undefined;
+      if (tlsName !== '' && !c) throw new CommandError(`unknown TLS config ${tlsName}`);
+      let stream: Duplex;
+      try {
+        stream = await mesh.dialService(node, service, { signal });
+      } catch (err) {
+        throw new CommandError((err as Error).message);
+      }
+      if (!c) return stream;
+      const { tls, expectedNodeId } = c.forNode(node.toLowerCase() === 'localhost' ? nodeId : node);
+      try {
+        return await secureClientStream(stream, tls, expectedNodeId);
+      } catch (err) {
+        throw new CommandError((err as Error).message);
+      }
     },
-    hasTlsClient: (name) => config.tlsClients.some((t) => t.name === name),
-    service: (name) => services.get(name),
     reload: () => reload(),
   };
 
@@ -167,6 +297,28 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     openStreams.add(stream);
     stream.once('close', () => openStreams.delete(stream));
     void new ControlSession(stream, kind, nodeServices, commands, peer).run();
+  };
+
+  const startBackend = async (b: BackendEntry): Promise<void> => {
+    let started;
+    try {
+      started = await startBackends(mesh, b.only, tlsResolver);
+    } catch (err) {
+      if (err instanceof MeshctlError) {
+        throw new MeshctlError(err.code, `${entryLabel(config, b.source)}: ${err.message.replace(/^[a-z-]+: /, '')}`, {
+          cause: err.cause,
+          ...(err.hint ? { hint: err.hint } : {}),
+        });
+      }
+      throw err;
+    }
+    backends.push({ key: b.key, section: b.source.section, ...started });
+    for (const l of started.listeners) logger.info(`Listening for mesh connections on ${l.url} (${b.source.section})`);
+  };
+
+  const stopBackend = async (r: RunningBackend): Promise<void> => {
+    backends.splice(backends.indexOf(r), 1);
+    await Promise.all([...r.listeners.map((l) => l.close()), ...r.peers.map((p) => p.close())]);
   };
 
   async function reload(): Promise<ReloadOutcome> {
@@ -196,6 +348,22 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
         error: `a non-reloadable config action '${section}' was removed. Must restart receptor for changes to take effect ERRORCODE 3`,
       };
     }
+    // Receptor stops every backend and starts the file's backends again (CancelBackends, then ParseAndRun);
+    // here only the entries that changed are stopped or started, so unchanged links stay up.
+    const wanted = backendEntries(next.mesh);
+    const keep = new Set<RunningBackend>();
+    const toStart: BackendEntry[] = [];
+    for (const w of wanted) {
+      const running = backends.find((r) => r.key === w.key && !keep.has(r));
+      if (running) keep.add(running);
+      else toStart.push(w);
+    }
+    try {
+      for (const r of backends.filter((x) => !keep.has(x))) await stopBackend(r);
+      for (const w of toStart) await startBackend(w);
+    } catch (err) {
+      return { ok: false, error: `${(err as Error).message} ERRORCODE 4` };
+    }
     logger.info('Reload successful');
     return { ok: true };
   }
@@ -203,17 +371,33 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   const cleanup = async (): Promise<void> => {
     await Promise.all(servers.map((s) => closeListener(s)));
     await Promise.all(socketFiles.map((f) => unlink(f).catch(() => undefined)));
+    await Promise.all(proxies.map((p) => p.close()));
   };
 
   try {
+    await workceptor.init();
     for (const cs of config.controlServices) {
       if (cs.service !== '') {
-        if (services.has(cs.service)) {
-          throw new MeshctlError('EBADCONFIG', `${entryLabel(config, cs.source)}: service ${cs.service} is already in use`, {
+        const t = cs.tls !== '' ? tlsServers.get(cs.tls) : undefined;
+        try {
+          // Receptor: ListenAndAdvertise(service, tls, {type: "Control Service"}); ConnType 2 with TLS.
+          mesh.listenService(
+            cs.service,
+            (stream, from) => {
+              const peer = `${from.node}:${from.service}`;
+              if (!t) return serve(stream, 'mesh', peer);
+              secureServerStream(stream, t).then(
+                (socket) => serve(socket, 'mesh', peer),
+                (err: Error) => logger.error(`TLS handshake error on control service ${cs.service} from ${peer}: ${err.message}`),
+              );
+            },
+            { tags: { type: 'Control Service' }, connType: t ? 2 : 1 },
+          );
+        } catch (err) {
+          throw new MeshctlError('EBADCONFIG', `${entryLabel(config, cs.source)}: ${(err as Error).message}`, {
             hint: 'give each control-service its own service name',
           });
         }
-        services.set(cs.service, { name: cs.service, tls: cs.tls, accept: (stream, kind, peer) => serve(stream, kind, peer) });
       }
       if (cs.filename !== '') {
         const server = await listenUnix(cs.filename, cs.permissions, (socket) => serve(socket, 'unix', 'unix socket'));
@@ -242,14 +426,38 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
       }
       logger.info(`Running control service ${cs.service}`);
     }
-    if (addresses.length === 0) {
+    const entries = backendEntries(config.mesh);
+    const proxyCount = config.mesh.tcpServers.length + config.mesh.tcpClients.length;
+    if (addresses.length === 0 && entries.length === 0 && proxyCount === 0) {
       throw new MeshctlError('EBADCONFIG', `${config.file ?? '<config>'}: nothing to connect to: no control-service has a filename or tcplisten`, {
         hint: 'add "- control-service:\\n    filename: /path/to/node.sock"',
       });
     }
+    for (const b of entries) await startBackend(b);
+    for (const s of config.mesh.tcpServers) {
+      try {
+        const p = await startTcpServer(s, mesh, proxyTls, logger);
+        proxies.push(p);
+        tcpServers.push(p.address!);
+      } catch (err) {
+        throw new MeshctlError('EBADCONFIG', `${entryLabel(config, s.source)}: ${(err as Error).message}`, { cause: err, hint: 'pick a free port' });
+      }
+    }
+    for (const c of config.mesh.tcpClients) {
+      if (!/^(\[[^\]]*\]|[^:]*):\d+$/.test(c.address)) {
+        throw new MeshctlError('EBADCONFIG', `${entryLabel(config, c.source)}: address ${c.address}: missing port in address`, { hint: 'use HOST:PORT' });
+      }
+      try {
+        proxies.push(startTcpClient(c, mesh, proxyTls, logger));
+      } catch (err) {
+        throw new MeshctlError('EBADCONFIG', `${entryLabel(config, c.source)}: ${(err as Error).message}`, { cause: err });
+      }
+    }
   } catch (err) {
     await cleanup();
-    await work.close(0);
+    await Promise.all(backends.map((b) => stopBackend(b)));
+    await workceptor.close(0);
+    await mesh.close();
     throw err;
   }
   logger.info('Initialization complete');
@@ -263,12 +471,29 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
       logger.info('Shutting down');
       const serversClosed = cleanup();
       for (const s of openStreams) s.destroy();
-      await work.close(options.shutdownGraceMs ?? 2000);
+      // Units stop (remote units stop mirroring; their state stays for the next start) while the mesh
+      // goes down: a remote unit's connection attempts fail at once on a closed mesh.
+      await Promise.all([workceptor.close(options.shutdownGraceMs ?? 2000), mesh.close()]);
       await serversClosed;
       closedResolve();
     })();
     return closePromise;
   };
+  // Another node proved to own our ID: Receptor shuts down.
+  mesh.on('duplicate', () => void close());
 
-  return { nodeId, config, addresses, unitsDir: work.unitsDir, work, close, closed };
+  return {
+    nodeId,
+    config,
+    addresses,
+    get meshListeners() {
+      return backends.flatMap((b) => b.listeners.map((l) => listenerAddress(b.section, l)));
+    },
+    tcpServers,
+    unitsDir: workceptor.unitsDir,
+    work: workceptor,
+    mesh,
+    close,
+    closed,
+  };
 }

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { loadConfigFile } from '../../src/config/parse.js';
-import { startNode, type ListenerAddress, type NodeHandle } from '../../src/node/node.js';
+import { startNode, type ListenerAddress, type NodeHandle, type StartNodeOptions } from '../../src/node/node.js';
 import { StreamLogger } from '../../src/node/logger.js';
 
 export interface TestWorkCommand {
@@ -60,6 +60,12 @@ export interface TestNodeOptions {
   logStream?: Writable;
   /** In-process only: SIGINT → SIGKILL delay on cancel (default 10 s, as Receptor). */
   cancelGraceMs?: number;
+  /** In-process only: more startNode options (mesh timers, remote work timing...). */
+  startOptions?: StartNodeOptions;
+  /** Give the control service no Unix socket (a node reached only through the mesh). */
+  noSocket?: boolean;
+  /** tls-server name for the control service's mesh side (`tls:`; defined in extraYaml). */
+  controlServiceTls?: string;
 }
 
 export interface TestNodeFiles {
@@ -108,7 +114,8 @@ export async function writeTestNodeConfig(options: TestNodeOptions = {}): Promis
     '- local-only',
     '- control-service:',
     '    service: control',
-    `    filename: ${q(socketPath)}`,
+    ...(options.noSocket ? [] : [`    filename: ${q(socketPath)}`]),
+    ...(options.controlServiceTls ? [`    tls: ${q(options.controlServiceTls)}`] : []),
   ];
   // One control service, as Receptor configs usually have it: the socket and the plain TCP port.
   if (options.tcp) lines.push('    tcplisten: "127.0.0.1:0"');
@@ -165,6 +172,7 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
   try {
     const config = await loadConfigFile(files.configPath);
     node = await startNode(config, {
+      ...options.startOptions,
       ...(options.logStream ? { logger: new StreamLogger(options.logStream, config.logLevel) } : {}),
       ...(options.cancelGraceMs === undefined ? {} : { cancelGraceMs: options.cancelGraceMs }),
     });

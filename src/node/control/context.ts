@@ -1,24 +1,17 @@
 // What control commands need from the node. Kept as an interface so commands never import the node
 // module itself (and tests can build a session over any Duplex).
 import type { Duplex } from 'node:stream';
+import type { PingResult, TracerouteResult } from '../../protocol/types.js';
 import type { NodeLogger } from '../logger.js';
+import type { GoMeshStatusFields } from '../mesh/index.js';
 import type { Workceptor } from '../work/workceptor.js';
 
 /**
  * How the client reached the session. Receptor skips work-signature checks only when the connection's
  * network is "unix" (pkg/workceptor/controlsvc.go ControlFunc); TCP/TLS listeners and mesh connections
- * (here: `connect` to a local service) must present signatures.
+ * (`connect`, and remote units driving this node) must present signatures.
  */
 export type SessionKind = 'unix' | 'tcp' | 'mesh';
-
-/** A service reachable with `connect <this node> <name>`. */
-export interface LocalService {
-  name: string;
-  /** tls-server name the service expects on the connection ('' = plain). */
-  tls: string;
-  /** Serves one connection. */
-  accept(stream: Duplex, kind: SessionKind, peer: string): void;
-}
 
 export interface ReloadOutcome {
   ok: boolean;
@@ -32,10 +25,16 @@ export interface NodeServices {
   version: string;
   logger: NodeLogger;
   work: Workceptor;
-  /** Advertisement objects for `status` (Go structs, in order). */
-  advertisements(): unknown[];
-  /** Names of tls-client entries (for `connect ... <tls>`). */
-  hasTlsClient(name: string): boolean;
-  service(name: string): LocalService | undefined;
+  /** The mesh fields of `status` (Connections, RoutingTable, Advertisements, KnownConnectionCosts). */
+  meshStatus(): GoMeshStatusFields;
+  /** `ping` / `traceroute` replies (Receptor's JSON shapes). */
+  ping(target: string, signal: AbortSignal): Promise<PingResult>;
+  traceroute(target: string, signal: AbortSignal): Promise<TracerouteResult>;
+  /**
+   * A connection to `service` on `node` ('localhost' = this node) for `connect`, with TLS inside when
+   * `tlsName` names a tls-client. Rejects with a CommandError carrying Receptor's text
+   * (`unknown TLS config X`, `no route to node`, `service unknown`, ...).
+   */
+  dial(node: string, service: string, tlsName: string, signal: AbortSignal): Promise<Duplex>;
   reload(): Promise<ReloadOutcome>;
 }

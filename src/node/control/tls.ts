@@ -31,18 +31,23 @@ export interface PreparedTlsServer {
  * unless skipreceptornamescheck, a tls-server's certificate must carry this node's ID as an otherName SAN
  * (OID 1.3.6.1.4.1.2312.19.1). Returns Receptor's error text, or undefined when the ID is there.
  */
-export async function checkCertificateNodeId(certPem: Buffer, nodeId: string, cfg: TlsServerConfig): Promise<string | undefined> {
+export async function checkCertificateNodeId(
+  certPem: Buffer,
+  nodeId: string,
+  cfg: { name: string; cert: string },
+  kind: 'server' | 'client' = 'server',
+): Promise<string | undefined> {
   let ids: string[];
   try {
     // Loaded only when a tls-server is configured (the certificate code is not small).
     const { nodeIdsFromCertificate } = await import('../../certs/node-ids.js');
     ids = nodeIdsFromCertificate(certPem.toString('utf8'));
   } catch (err) {
-    return `error preparing tls server config: ${(err as Error).message}`;
+    return `error preparing tls ${kind} config: ${(err as Error).message}`;
   }
   if (ids.includes(nodeId)) return undefined;
   return (
-    `error preparing tls server config: nodeID=${nodeId} not found in certificate name(s); ` +
+    `error preparing tls ${kind} config: nodeID=${nodeId} not found in certificate name(s); ` +
     `names found=[${ids.join(' ')}]; cfg section=${cfg.name}; server cert=${cfg.cert}`
   );
 }

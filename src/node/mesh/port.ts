@@ -41,7 +41,28 @@ export class Port {
   opening: OpenWaiter | undefined;
   /** In the mux's ready list. */
   queued = false;
-  sink: PortSink | undefined;
+  private owner: PortSink | undefined;
+  /**
+   * What arrived before the owner attached: a dialler gets its stream only once OPEN_OK resolved a
+   * promise, but DATA (the service's greeting) can follow OPEN_OK in the same read, before that.
+   */
+  private early: (['data', Buffer] | ['fin'] | ['reset', string])[] = [];
+
+  get sink(): PortSink | undefined {
+    return this.owner;
+  }
+
+  set sink(s: PortSink | undefined) {
+    this.owner = s;
+    if (!s || this.early.length === 0) return;
+    const pending = this.early;
+    this.early = [];
+    for (const e of pending) {
+      if (e[0] === 'data') s.data(e[1]);
+      else if (e[0] === 'fin') s.fin();
+      else s.reset(e[1]);
+    }
+  }
 
   constructor(
     readonly mux: Mux,
@@ -163,7 +184,8 @@ export class Port {
       this.fail('protocol error: peer sent more than its flow-control credit');
       return;
     }
-    this.sink?.data(data);
+    if (this.owner) this.owner.data(data);
+    else this.early.push(['data', data]);
   }
 
   onCredit(bytes: number): void {
@@ -175,7 +197,8 @@ export class Port {
   onFin(): void {
     if (this.done || this.finWasReceived) return;
     this.finWasReceived = true;
-    this.sink?.fin();
+    if (this.owner) this.owner.fin();
+    else this.early.push(['fin']);
     if (this.finWasSent) this.finish();
   }
 
@@ -203,7 +226,8 @@ export class Port {
     const w = this.opening;
     this.opening = undefined;
     if (w) w.fail(reason);
-    else this.sink?.reset(reason);
+    else if (this.owner) this.owner.reset(reason);
+    else this.early.push(['reset', reason]);
   }
 
   private finish(): void {

@@ -9,7 +9,7 @@
 // however large the output.
 import { open, type FileHandle } from 'node:fs/promises';
 import { isComplete } from './status.js';
-import type { WorkUnit } from './unit.js';
+import type { UnitBase } from './unit-base.js';
 
 export interface ResultsSink {
   /** Resolves when the chunk is accepted (after `drain` if needed); rejects once the peer is gone. */
@@ -22,7 +22,7 @@ const CHUNK = 64 * 1024;
 /** Re-check interval when no notification arrives (covers writers fs.watch cannot see). */
 const FALLBACK_MS = 1000;
 
-export async function streamResults(unit: WorkUnit, startPos: number, sink: ResultsSink): Promise<void> {
+export async function streamResults(unit: UnitBase, startPos: number, sink: ResultsSink): Promise<void> {
   let fh: FileHandle | undefined;
   for (;;) {
     if (sink.signal.aborted || unit.released) return;

@@ -13,12 +13,63 @@ export interface CommandExtraData {
   Params: string;
 }
 
+/**
+ * ExtraData of remote units (pkg/workceptor/remote_work.go RemoteExtraData), in the struct's field order.
+ * Expiration is kept as Go marshals a time.Time (`0001-01-01T00:00:00Z` when there is no ttl).
+ */
+export interface RemoteExtraData {
+  RemoteNode: string;
+  RemoteWorkType: string;
+  RemoteParams: Record<string, string>;
+  RemoteUnitID: string;
+  RemoteStarted: boolean;
+  LocalCancelled: boolean;
+  LocalReleased: boolean;
+  SignWork: boolean;
+  TLSClient: string;
+  Expiration: string;
+}
+
+/** Go's zero time.Time as encoding/json writes it. */
+export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function isRemoteExtraData(ed: unknown): ed is RemoteExtraData {
+  return ed !== null && typeof ed === 'object' && 'RemoteNode' in ed && 'RemoteParams' in ed;
+}
+
+/** A RemoteExtraData with every field present (for data read back from a status file). */
+export function remoteExtraData(raw: Partial<RemoteExtraData> = {}): RemoteExtraData {
+  const params: Record<string, string> = {};
+  if (raw.RemoteParams && typeof raw.RemoteParams === 'object') {
+    for (const [k, v] of Object.entries(raw.RemoteParams)) if (typeof v === 'string') params[k] = v;
+  }
+  return {
+    RemoteNode: typeof raw.RemoteNode === 'string' ? raw.RemoteNode : '',
+    RemoteWorkType: typeof raw.RemoteWorkType === 'string' ? raw.RemoteWorkType : '',
+    RemoteParams: params,
+    RemoteUnitID: typeof raw.RemoteUnitID === 'string' ? raw.RemoteUnitID : '',
+    RemoteStarted: raw.RemoteStarted === true,
+    LocalCancelled: raw.LocalCancelled === true,
+    LocalReleased: raw.LocalReleased === true,
+    SignWork: raw.SignWork === true,
+    TLSClient: typeof raw.TLSClient === 'string' ? raw.TLSClient : '',
+    Expiration: typeof raw.Expiration === 'string' ? raw.Expiration : GO_ZERO_TIME,
+  };
+}
+
+/** Status() of a remote unit hides `secret_*` parameters (case-insensitive); the status file keeps them. */
+export function redactRemoteExtraData(ed: RemoteExtraData): RemoteExtraData {
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ed.RemoteParams)) if (!k.toLowerCase().startsWith('secret_')) params[k] = v;
+  return { ...ed, RemoteParams: params };
+}
+
 export interface StatusFileData {
   State: number;
   Detail: string;
   StdoutSize: number;
   WorkType: string;
-  ExtraData: CommandExtraData | string | Record<string, unknown> | null;
+  ExtraData: CommandExtraData | RemoteExtraData | string | Record<string, unknown> | null;
 }
 
 /** WorkStateToString (workunitbase.go). */
@@ -44,9 +95,23 @@ export function isComplete(state: number): boolean {
   return state === WorkState.Succeeded || state === WorkState.Failed;
 }
 
-function extraDataValue(ed: StatusFileData['ExtraData']): unknown {
+export function extraDataValue(ed: StatusFileData['ExtraData']): unknown {
   if (ed !== null && typeof ed === 'object' && 'Pid' in ed && 'Params' in ed) {
     return goStruct({ Pid: ed.Pid, Params: ed.Params });
+  }
+  if (isRemoteExtraData(ed)) {
+    return goStruct({
+      RemoteNode: ed.RemoteNode,
+      RemoteWorkType: ed.RemoteWorkType,
+      RemoteParams: ed.RemoteParams,
+      RemoteUnitID: ed.RemoteUnitID,
+      RemoteStarted: ed.RemoteStarted,
+      LocalCancelled: ed.LocalCancelled,
+      LocalReleased: ed.LocalReleased,
+      SignWork: ed.SignWork,
+      TLSClient: ed.TLSClient,
+      Expiration: ed.Expiration,
+    });
   }
   return ed;
 }

@@ -12,10 +12,8 @@
 // - Followers of `work results` are woken by fs.watch on the stdout file and by status changes, not by
 //   a 250 ms poll.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { closeSync, constants as fsc, openSync, watch, type FSWatcher } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { WorkCommandConfig } from '../../config/types.js';
 import type { NodeLogger } from '../logger.js';
 import { exitText } from './exit-text.js';
@@ -24,10 +22,10 @@ import { shlexSplit } from './shlex.js';
 import {
   statusForReply,
   WorkState,
-  writeStatusFile,
   type CommandExtraData,
   type StatusFileData,
 } from './status.js';
+import { delay, UnitBase, type UnitOpOutcome } from './unit-base.js';
 
 export interface WorkUnitOptions {
   id: string;
@@ -63,25 +61,9 @@ async function fileSize(file: string): Promise<number> {
   }
 }
 
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
-
-export class WorkUnit extends EventEmitter {
-  readonly id: string;
-  readonly dir: string;
+export class WorkUnit extends UnitBase {
   readonly def: WorkCommandConfig | undefined;
-  /**
-   * The status clients see: the last one written to disk. Changes are made to `current` and published
-   * once persisted, so whoever sees a new state also finds it in the status file.
-   */
-  private published: StatusFileData;
-  private current: StatusFileData;
-  /** Set once release removed the unit: followers stop, nothing is written any more. */
-  released = false;
-
-  private readonly logger: NodeLogger;
   private readonly cancelGraceMs: number;
-  private seq = 0;
-  private saveChain: Promise<void> = Promise.resolve();
   private child: ChildProcess | undefined;
   private running = false;
   private exited: Promise<void> = Promise.resolve();
@@ -92,31 +74,13 @@ export class WorkUnit extends EventEmitter {
   private sizeInterval: NodeJS.Timeout | undefined;
 
   constructor(opts: WorkUnitOptions) {
-    super();
-    this.setMaxListeners(0);
-    this.id = opts.id;
-    this.dir = opts.dir;
-    this.published = { ...opts.status };
-    this.current = { ...opts.status };
+    super(opts);
     this.def = opts.def;
-    this.logger = opts.logger;
     this.cancelGraceMs = opts.cancelGraceMs;
-  }
-
-  get stdinPath(): string {
-    return path.join(this.dir, 'stdin');
-  }
-
-  get stdoutPath(): string {
-    return path.join(this.dir, 'stdout');
   }
 
   get isRunning(): boolean {
     return this.running;
-  }
-
-  get status(): StatusFileData {
-    return this.published;
   }
 
   /** The object `work status` answers (ExtraData "Unknown WorkType" for types this node lacks). */
@@ -124,66 +88,13 @@ export class WorkUnit extends EventEmitter {
     return this.def ? statusForReply(this.status) : statusForReply(this.status, 'Unknown WorkType');
   }
 
-  /** A counter bumped on every status change and every write to stdout. */
-  get changeSeq(): number {
-    return this.seq;
-  }
-
-  private bump(): void {
-    this.seq++;
-    this.emit('change');
-  }
-
-  /**
-   * Resolves when changeSeq moves past `since`, after `timeoutMs`, or when `signal` aborts: a follower
-   * reads, then waits here, then reads again.
-   */
-  waitForChange(since: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (this.seq !== since || this.released || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.off('change', done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.on('change', done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  /** Persists the current status, then publishes it (writes are serialised; a released unit writes nothing). */
-  save(): Promise<void> {
-    const snapshot: StatusFileData = { ...this.current };
-    this.saveChain = this.saveChain
-      .then(async () => {
-        if (!this.released) await writeStatusFile(this.dir, snapshot);
-      })
-      .catch((err: unknown) => {
-        this.logger.error(`Error updating status file ${path.join(this.dir, 'status')}: ${(err as Error).message}.`);
-      })
-      .then(() => {
-        this.published = snapshot;
-        this.bump();
-      });
-    return this.saveChain;
-  }
-
-  /** UpdateBasicStatus: state, detail and (when >= 0) stdout size. */
-  updateBasic(state: number, detail: string, stdoutSize: number): Promise<void> {
-    this.current = { ...this.current, State: state, Detail: detail };
-    if (stdoutSize >= 0) this.current.StdoutSize = stdoutSize;
-    return this.save();
-  }
-
-  private update(patch: Partial<StatusFileData>): Promise<void> {
-    this.current = { ...this.current, ...patch };
-    return this.save();
-  }
-
   /** Starts the program. Failures become the unit's Failed status (Receptor's runner does the same). */
-  async start(): Promise<void> {
+  async start(): Promise<UnitOpOutcome> {
+    await this.run();
+    return 'done';
+  }
+
+  private async run(): Promise<void> {
     const def = this.def;
     if (!def) return;
     if (this.cancelledBeforeStart) {
@@ -322,13 +233,14 @@ export class WorkUnit extends EventEmitter {
    * `work cancel`: stops the program's whole process group (SIGINT, SIGKILL after the grace period) and
    * marks the unit Canceled. A unit with nothing running keeps its state, as in Receptor.
    */
-  async cancel(): Promise<void> {
+  async cancel(): Promise<UnitOpOutcome> {
     if (!this.running || !this.child?.pid) {
       // Still waiting for its payload: it will not start (Receptor would start it anyway).
       if (this.current.State === WorkState.Pending) this.cancelledBeforeStart = true;
-      return;
+      return 'done';
     }
     await this.stop('cancel', 'SIGINT', this.cancelGraceMs);
+    return 'done';
   }
 
   /** Node shutdown: the program is stopped and the unit marked Failed/"Killed". */
@@ -348,29 +260,17 @@ export class WorkUnit extends EventEmitter {
   }
 
   /** `work release`: cancel, then delete the directory (3 tries, 1 s apart, unless forced). */
-  async release(force: boolean): Promise<void> {
+  async release(force: boolean): Promise<UnitOpOutcome> {
     try {
       await this.cancel();
     } catch (err) {
       if (!force) throw err;
     }
-    await this.saveChain;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await rm(this.dir, { recursive: true, force: true });
-        break;
-      } catch (err) {
-        if (force) break;
-        if (attempt >= 3) {
-          this.logger.error(`Error removing directory for ${this.id}. No more retries left.`);
-          throw err;
-        }
-        this.logger.warning(`Error removing directory for ${this.id}. Retrying ${3 - attempt} more times.`);
-        await delay(1000);
-      }
-    }
-    this.released = true;
+    await this.removeDirectory(force);
+    return 'done';
+  }
+
+  protected override onReleased(): void {
     this.stopWatching();
-    this.bump();
   }
 }

@@ -1,17 +1,33 @@
-// The node's work units (Receptor's Workceptor, pkg/workceptor/workceptor.go): allocation, lookup,
-// restart from disk, signature checks, shutdown.
+// The node's work units (Receptor's Workceptor, pkg/workceptor/workceptor.go): allocation (local command
+// units and `remote` units for work on other nodes), lookup, restart from disk, signature checks, shutdown.
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkCommandConfig } from '../../config/types.js';
 import type { NodeLogger } from '../logger.js';
+import { parseGoDuration } from '../../protocol/duration.js';
+import { goTimeString } from '../go-time.js';
+import { CommandError } from './command-error.js';
+import { RemoteWorkUnit, type RemoteWorkEnv } from './remote.js';
 import { JwtError, loadRsaPublicKey, verifyWorkToken } from './signing.js';
-import { decodeStatusFile, WorkState, type StatusFileData } from './status.js';
+import { decodeStatusFile, isRemoteExtraData, remoteExtraData, WorkState, type StatusFileData } from './status.js';
+import type { UnitBase, UnitOpOutcome } from './unit-base.js';
 import { isSafeUnitId, newUnitId } from './unit-id.js';
 import { combineParams, WorkUnit } from './unit.js';
 
-/** An error whose message is what the control service answers after `ERROR: `. */
-export class CommandError extends Error {
-  override name = 'CommandError';
+export { CommandError } from './command-error.js';
+
+/** Any unit the node keeps: a command unit or a remote unit. */
+export type AnyUnit = WorkUnit | RemoteWorkUnit;
+
+/** The parameters of a submit for another node (Receptor AllocateRemoteUnit). */
+export interface RemoteRequest {
+  node: string;
+  workType: string;
+  requestedId: string;
+  tlsClient: string;
+  ttl: string;
+  signWork: boolean;
+  params: Record<string, string>;
 }
 
 export interface WorkceptorOptions {
@@ -23,16 +39,22 @@ export interface WorkceptorOptions {
   /** work-verification publickey file (read at each verification, as Receptor does). */
   verifyingKeyFile?: string;
   cancelGraceMs?: number;
+  /** How remote units reach other nodes; without it, submits for other nodes are refused. */
+  remote?: RemoteWorkEnv;
+  /** Names of the tls-client entries (a remote submit may name one). */
+  hasTlsClient?: (name: string) => boolean;
 }
 
 export class Workceptor {
   readonly nodeId: string;
   readonly unitsDir: string;
   private readonly types = new Map<string, WorkCommandConfig>();
-  private readonly units = new Map<string, WorkUnit>();
+  private readonly units = new Map<string, AnyUnit>();
   private readonly logger: NodeLogger;
   private readonly verifyingKeyFile: string | undefined;
   private readonly cancelGraceMs: number;
+  private readonly remote: RemoteWorkEnv | undefined;
+  private readonly hasTlsClient: (name: string) => boolean;
 
   constructor(opts: WorkceptorOptions) {
     this.nodeId = opts.nodeId;
@@ -41,6 +63,17 @@ export class Workceptor {
     this.logger = opts.logger;
     this.verifyingKeyFile = opts.verifyingKeyFile;
     this.cancelGraceMs = opts.cancelGraceMs ?? 10_000;
+    this.remote = opts.remote;
+    this.hasTlsClient = opts.hasTlsClient ?? (() => false);
+  }
+
+  private track<T extends AnyUnit>(unit: T): T {
+    this.units.set(unit.id, unit);
+    // A unit forgets itself once released (remote units may finish releasing in the background).
+    unit.once('released', () => {
+      if (this.units.get(unit.id) === unit) this.units.delete(unit.id);
+    });
+    return unit;
   }
 
   /** Work types in registration order, for status advertisements. */
@@ -59,7 +92,7 @@ export class Workceptor {
   // scanForUnit: a unit directory found on disk. Command units that were pending become Failed
   // ("Pending at restart", as in Receptor); ones that were running lost their program with the node that
   // ran it, so they become Failed too, with a Detail that says so.
-  private async scanUnit(id: string): Promise<WorkUnit | undefined> {
+  private async scanUnit(id: string): Promise<AnyUnit | undefined> {
     if (!isSafeUnitId(id)) return undefined;
     const dir = path.join(this.unitsDir, id);
     let status: StatusFileData;
@@ -78,6 +111,7 @@ export class Workceptor {
     }
     const existing = this.units.get(id);
     if (existing) return existing;
+    if (loadError === undefined && status.WorkType === 'remote' && this.remote) return this.restartRemote(id, dir, status);
     const def = this.types.get(status.WorkType);
     // Nothing of a previous run is running any more: command units lose their Pid/Params.
     const hadExtraData = def !== undefined && status.ExtraData !== null && typeof status.ExtraData === 'object';
@@ -102,12 +136,24 @@ export class Workceptor {
         await unit.save();
       }
     }
-    this.units.set(id, unit);
+    return this.track(unit);
+  }
+
+  /** A remote unit found on disk resumes (RemoteWorkUnit.restart). */
+  private async restartRemote(id: string, dir: string, status: StatusFileData): Promise<RemoteWorkUnit> {
+    const unit = this.track(new RemoteWorkUnit({ id, dir, status, logger: this.logger, env: this.remote! }));
+    let size = 0;
+    try {
+      size = (await stat(unit.stdoutPath)).size;
+    } catch {
+      size = 0;
+    }
+    await unit.restart(size);
     return unit;
   }
 
   /** findUnit: a loaded unit, or one whose directory appeared since start; else `unknown work unit X`. */
-  async find(id: string): Promise<WorkUnit> {
+  async find(id: string): Promise<AnyUnit> {
     const unit = this.units.get(id) ?? (await this.scanUnit(id));
     if (!unit) throw new CommandError(`unknown work unit ${id}`);
     return unit;
@@ -116,6 +162,33 @@ export class Workceptor {
   /** IDs of the known units. */
   listIds(): string[] {
     return [...this.units.keys()];
+  }
+
+  /** generateUnitID + the unit's directory: a requested ID is used verbatim, else a fresh random one. */
+  private async makeUnitDir(requestedId: string): Promise<{ id: string; dir: string }> {
+    for (;;) {
+      let id: string;
+      if (requestedId !== '') {
+        if (!isSafeUnitId(requestedId)) throw new CommandError(`invalid work unit ID ${requestedId}`);
+        id = requestedId;
+      } else {
+        id = newUnitId(this.nodeId);
+      }
+      const dir = path.join(this.unitsDir, id);
+      if (!this.units.has(id)) {
+        try {
+          await mkdir(dir, { mode: 0o700 });
+          // Receptor keeps an (empty) lock file next to the status file; created for an identical layout.
+          await writeFile(path.join(dir, 'status.lock'), '', { mode: 0o600 }).catch(() => undefined);
+          return { id, dir };
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new CommandError((err as Error).message);
+        }
+      }
+      if (requestedId !== '') {
+        throw new CommandError(`workunit ID ${id} is already in use, cannot use the same workunit ID more than once`);
+      }
+    }
   }
 
   /**
@@ -127,29 +200,7 @@ export class Workceptor {
     if (!def) throw new CommandError(`unknown work type ${workType}`);
     const runtime = params.params ?? '';
     if (runtime !== '' && !def.allowruntimeparams) throw new CommandError('extra params provided but not allowed');
-    let id: string;
-    let dir: string;
-    for (;;) {
-      if (requestedId !== '') {
-        if (!isSafeUnitId(requestedId)) throw new CommandError(`invalid work unit ID ${requestedId}`);
-        id = requestedId;
-      } else {
-        id = newUnitId(this.nodeId);
-      }
-      dir = path.join(this.unitsDir, id);
-      const taken = this.units.has(id);
-      if (!taken) {
-        try {
-          await mkdir(dir, { mode: 0o700 });
-          break;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new CommandError((err as Error).message);
-        }
-      }
-      if (requestedId !== '') {
-        throw new CommandError(`workunit ID ${id} is already in use, cannot use the same workunit ID more than once`);
-      }
-    }
+    const { id, dir } = await this.makeUnitDir(requestedId);
     const unit = new WorkUnit({
       id,
       dir,
@@ -164,17 +215,67 @@ export class Workceptor {
         ExtraData: { Pid: 0, Params: combineParams(def.params, runtime) },
       },
     });
-    // Receptor keeps an (empty) lock file next to the status file; created for an identical layout.
-    await writeFile(path.join(dir, 'status.lock'), '', { mode: 0o600 }).catch(() => undefined);
     await unit.save();
-    this.units.set(id, unit);
+    return this.track(unit);
+  }
+
+  /**
+   * AllocateRemoteUnit, with its checks in Receptor's order: the tls-client must exist, `secret_*`
+   * parameters need one, then the unit is created (every parameter kept for the remote submit), then the
+   * ttl is parsed — a bad ttl fails the submit but leaves the new unit behind, as in Receptor.
+   */
+  async allocateRemote(req: RemoteRequest): Promise<RemoteWorkUnit> {
+    if (!this.remote) throw new CommandError(`remote work is not available on this node (node ${req.node} is not this node)`);
+    if (req.tlsClient !== '' && !this.hasTlsClient(req.tlsClient)) throw new CommandError(`unknown TLS config ${req.tlsClient}`);
+    if (req.tlsClient === '' && Object.keys(req.params).some((k) => k.toLowerCase().startsWith('secret_'))) {
+      throw new CommandError('cannot send secrets over a non-TLS connection');
+    }
+    const { id, dir } = await this.makeUnitDir(req.requestedId);
+    const unit = new RemoteWorkUnit({
+      id,
+      dir,
+      logger: this.logger,
+      env: this.remote,
+      status: { State: WorkState.Pending, Detail: 'Unit Created', StdoutSize: 0, WorkType: 'remote', ExtraData: remoteExtraData({ RemoteParams: req.params }) },
+    });
+    await unit.save();
+    this.track(unit);
+    let expiration: string | undefined;
+    if (req.ttl !== '') {
+      let ns: bigint;
+      try {
+        ns = parseGoDuration(req.ttl);
+      } catch (err) {
+        this.logger.error("Failed to parse provided ttl -- valid examples include '1.5h', '30m', '30m10s'");
+        throw new CommandError((err as Error).message);
+      }
+      const nowNs = BigInt(Date.now()) * 1_000_000n;
+      expiration = goTimeString(nowNs + ns);
+    }
+    await unit.setRequest({
+      RemoteNode: req.node,
+      RemoteWorkType: req.workType,
+      TLSClient: req.tlsClient,
+      SignWork: req.signWork,
+      ...(expiration ? { Expiration: expiration } : {}),
+    });
     return unit;
   }
 
+  /** `work cancel`: 'pending' when a remote unit's node cannot be reached now. */
+  cancel(unit: AnyUnit): Promise<UnitOpOutcome> {
+    return unit.cancel();
+  }
+
   /** `work release` / `force-release`: the unit is forgotten once its directory is gone. */
-  async release(unit: WorkUnit, force: boolean): Promise<void> {
-    await unit.release(force);
-    this.units.delete(unit.id);
+  release(unit: AnyUnit, force: boolean): Promise<UnitOpOutcome> {
+    return unit.release(force);
+  }
+
+  /** getSignWorkFromStatus: remote units submitted with signwork sign their cancel/release/results. */
+  static signWorkOf(unit: UnitBase): boolean {
+    const ed = unit.status.ExtraData;
+    return unit.status.WorkType === 'remote' && isRemoteExtraData(ed) && ed.SignWork;
   }
 
   /** ShouldVerifySignature: types declared with verifysignature (remote units: when signwork). */
@@ -213,6 +314,6 @@ export class Workceptor {
   /** Stops every running program (units become Failed/"Killed") and waits for the status files. */
   async close(graceMs = 2000): Promise<void> {
     await Promise.all([...this.units.values()].map((u) => u.shutdown(graceMs)));
-    await Promise.all([...this.units.values()].map((u) => u.save()));
+    await Promise.all([...this.units.values()].map((u) => (u.released ? undefined : u.save())));
   }
 }

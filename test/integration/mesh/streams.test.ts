@@ -45,6 +45,17 @@ function drainHash(stream: NodeJS.ReadableStream): Promise<[number, string]> {
 describe('mesh streams', () => {
   const t = meshTestbed();
 
+  // Regression: OPEN_OK and the service's first DATA can arrive in one read, before the dialler's stream
+  // exists; those bytes (a control service's greeting) used to be dropped.
+  it('mesh - what a service writes as soon as it accepts reaches the dialler, across hops and to itself', async () => {
+    const [a, , c] = await chain(t);
+    for (const m of [a, c]) m.listenService('greeter', (s) => s.end(`hello from ${m.nodeId}\n`));
+    for (let i = 0; i < 20; i++) {
+      expect((await readAll(await a.dialService('c', 'greeter'))).toString()).toBe('hello from c\n');
+      expect((await readAll(await a.dialService('localhost', 'greeter'))).toString()).toBe('hello from a\n');
+    }
+  });
+
   it('mesh - a stream across two hops carries both directions with half-close', async () => {
     const [a, , c] = await chain(t);
     let from: { node: string; service: string } | undefined;

@@ -16,8 +16,6 @@ import { startTestNode, type TestNode } from '../../helpers/node.js';
 
 const plan = replayPlan();
 
-/** Recordings that need remote work (a unit for another node), which comes with the mesh. */
-const NEEDS_REMOTE_WORK = new Set(['submit-remote-error-signwork-no-key']);
 
 describe('node against receptor transcripts', () => {
   let node: TestNode;
@@ -35,7 +33,7 @@ describe('node against receptor transcripts', () => {
   });
 
   for (const t of plan) {
-    it.skipIf(NEEDS_REMOTE_WORK.has(t.name))(`transcripts - ${t.name} replays identically on the meshctl node`, async () => {
+    it(`transcripts - ${t.name} replays identically on the meshctl node`, async () => {
       for (const recorded of externalUnitIds(t)) {
         await waitForState(node.socketPath, ids.get(recorded)!, [2, 3, 'gone']);
       }

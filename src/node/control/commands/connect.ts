@@ -1,10 +1,11 @@
-// `connect <node> <service> [<tls-client>]` (pkg/controlsvc/connect.go): after `Connecting\n` the control
-// connection becomes a byte bridge to the service. Without a mesh only this node's own services exist
-// (its control services by their `service` name), so `connect localhost control` opens a second control
-// session, which greets again. Unlike Receptor (which closes both ends when one side stops,
-// pkg/utils/bridge.go), a client's half-close reaches the service as end-of-input, so the service can
-// still answer a last command before the connection closes.
-import { createDuplexPair } from '../duplex-pair.js';
+// `connect <node> <service> [<tls-client>]` (pkg/controlsvc/connect.go): a mesh stream to the service on
+// any reachable node (`localhost` = this one), TLS inside it when a tls-client is named; after
+// `Connecting\n` the control connection becomes a byte bridge to it. `connect executor control` opens a
+// control session on the executor, which greets again (how `meshctl work list --node executor` works).
+// Unlike Receptor (which closes both ends when one side stops, pkg/utils/bridge.go), a client's
+// half-close reaches the service as end-of-input, so the service can still answer a last command before
+// the connection closes.
+import type { Duplex } from 'node:stream';
 import { CommandError } from '../../work/workceptor.js';
 import type { CommandHandler } from '../session.js';
 
@@ -32,25 +33,19 @@ export const connectCommand: CommandHandler = async ({ params, json }, session) 
     node = json.node;
     service = json.service;
   }
-  const ctx = session.node;
-  if (tlsName !== '' && !ctx.hasTlsClient(tlsName)) throw new CommandError(`unknown TLS config ${tlsName}`);
-  if (node !== ctx.nodeId && node !== 'localhost') throw new CommandError('no route to node');
-  const svc = ctx.service(service);
-  if (!svc) throw new CommandError('service unknown');
-  if (svc.tls !== '' || tlsName !== '') {
-    // TLS between control services over the mesh comes with the mesh; say so instead of hanging.
-    throw new CommandError('TLS on mesh service connections is not supported yet by the meshctl node');
+  const near = await session.node.dial(node, service, tlsName, session.signal);
+  try {
+    await session.write('Connecting\n');
+  } catch (err) {
+    near.destroy();
+    throw err;
   }
-
-  await session.write('Connecting\n');
-  const [near, far] = createDuplexPair();
-  svc.accept(far, 'mesh', `${ctx.nodeId}:${service}`);
   session.finished = true;
   await bridge(session, near);
   return null;
 };
 
-async function bridge(session: Parameters<CommandHandler>[1], near: import('node:stream').Duplex): Promise<void> {
+async function bridge(session: Parameters<CommandHandler>[1], near: Duplex): Promise<void> {
   // service → client
   const toClient = new Promise<void>((resolve) => {
     near.on('data', (chunk: Buffer) => {
@@ -62,6 +57,8 @@ async function bridge(session: Parameters<CommandHandler>[1], near: import('node
     });
     near.once('end', resolve);
     near.once('close', resolve);
+    // A stream reset (a link on the path went away) ends the bridge like an EOF.
+    near.on('error', () => resolve());
   });
   // client → service (bytes already read past the connect line come first)
   const toService = (async () => {

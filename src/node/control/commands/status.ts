@@ -17,16 +17,19 @@ export const statusCommand: CommandHandler = async ({ params, json }, session) =
     });
   }
   const node = session.node;
-  // A lone node: no connections, no routes, no known costs (what Receptor shows with only local-only).
+  // The mesh fields come from one snapshot (netceptor Status()); a lone node has no connections, no
+  // routes and `{}` known costs, and lists its own control-service advertisements.
+  let mesh: ReturnType<typeof node.meshStatus> | undefined;
+  const m = (): ReturnType<typeof node.meshStatus> => (mesh ??= node.meshStatus());
   const getters: Record<string, () => unknown> = {
     Version: () => node.version,
     SystemCPUCount: () => os.availableParallelism(),
     SystemMemoryMiB: () => Math.floor(os.totalmem() / 1048576),
     NodeID: () => node.nodeId,
-    Connections: () => [],
-    RoutingTable: () => ({}),
-    Advertisements: () => node.advertisements(),
-    KnownConnectionCosts: () => ({}),
+    Connections: () => m().Connections,
+    RoutingTable: () => m().RoutingTable,
+    Advertisements: () => m().Advertisements,
+    KnownConnectionCosts: () => m().KnownConnectionCosts,
   };
   const reply: Record<string, unknown> = {};
   for (const field of requested ?? Object.keys(getters)) {

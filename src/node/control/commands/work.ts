@@ -3,10 +3,9 @@
 // ControlFunc), including its error texts and their order.
 import { open } from 'node:fs/promises';
 import { goFormatS } from '../../../protocol/go-json.js';
-import { parseGoDuration } from '../../../protocol/duration.js';
 import { streamResults } from '../../work/results.js';
 import { WorkState } from '../../work/status.js';
-import { CommandError } from '../../work/workceptor.js';
+import { CommandError, Workceptor, type AnyUnit } from '../../work/workceptor.js';
 import type { CommandHandler, ControlSession } from '../session.js';
 
 type Params = Record<string, unknown>;
@@ -140,24 +139,13 @@ async function submit(p: Params, session: ControlSession): Promise<Record<string
 
   await work.processSignature(workType, signature, session.kind === 'unix', signWork);
   const isLocal = workNode === node.nodeId || workNode.toLowerCase() === 'localhost';
-  if (!isLocal) {
-    // AllocateRemoteUnit's checks come first, so their errors match Receptor's.
-    if (tlsClient !== '' && !node.hasTlsClient(tlsClient)) throw new CommandError(`unknown TLS config ${tlsClient}`);
-    if (tlsClient === '' && Object.keys(workParams).some((k) => k.toLowerCase().startsWith('secret_'))) {
-      throw new CommandError('cannot send secrets over a non-TLS connection');
-    }
-    if (ttl !== '') {
-      try {
-        parseGoDuration(ttl);
-      } catch (err) {
-        throw new CommandError((err as Error).message);
-      }
-    }
-    throw new CommandError(`remote work is not supported yet by the meshctl node (node ${workNode} is not this node)`);
+  let unit: AnyUnit;
+  if (isLocal) {
+    if (ttl !== '') throw new CommandError('ttl option is intended for remote work only');
+    unit = await work.allocate(workType, workParams, workUnitId);
+  } else {
+    unit = await work.allocateRemote({ node: workNode, workType, requestedId: workUnitId, tlsClient, ttl, signWork, params: workParams });
   }
-  if (ttl !== '') throw new CommandError('ttl option is intended for remote work only');
-
-  const unit = await work.allocate(workType, workParams, workUnitId);
   let stdin;
   try {
     stdin = await open(unit.stdinPath, 'w', 0o600);
@@ -187,14 +175,16 @@ async function submit(p: Params, session: ControlSession): Promise<Record<string
     throw new CommandError('connection closed');
   }
   await unit.updateBasic(WorkState.Pending, 'Starting Worker', 0);
+  let outcome;
   try {
-    await unit.start();
+    outcome = await unit.start();
   } catch (err) {
     await unit.updateBasic(WorkState.Failed, `Error starting worker: ${(err as Error).message}`, 0);
     throw new CommandError((err as Error).message);
   }
-  node.logger.info(`[${unit.id}] work unit of type ${workType} submitted`);
-  return { result: 'Job Started', unitid: unit.id };
+  node.logger.info(`[${unit.id}] work unit of type ${workType} submitted${isLocal ? '' : ` to ${workNode}`}`);
+  // Receptor: ErrPending from Start (the remote node cannot be reached yet) → "Job Submitted".
+  return { result: outcome === 'pending' ? 'Job Submitted' : 'Job Started', unitid: unit.id };
 }
 
 export const workCommand: CommandHandler = async ({ params, json }, session) => {
@@ -217,12 +207,13 @@ export const workCommand: CommandHandler = async ({ params, json }, session) => 
     case 'force-release': {
       const id = strFromMap(p, 'unitid');
       const unit = await work.find(id);
-      await work.processSignature(unit.status.WorkType, optStr(p, 'signature'), connIsUnix, false);
+      await work.processSignature(unit.status.WorkType, optStr(p, 'signature'), connIsUnix, Workceptor.signWorkOf(unit));
       if (sub === 'cancel') {
-        await unit.cancel();
-        return { cancelled: id };
+        const outcome = await work.cancel(unit);
+        return outcome === 'pending' ? { 'cancel pending': id } : { cancelled: id };
       }
-      await work.release(unit, sub === 'force-release');
+      const outcome = await work.release(unit, sub === 'force-release');
+      if (outcome === 'pending') return { 'release pending': id };
       session.node.logger.info(`[${id}] work unit released`);
       return { released: id };
     }
@@ -230,7 +221,7 @@ export const workCommand: CommandHandler = async ({ params, json }, session) => 
       const id = strFromMap(p, 'unitid');
       const startPos = intFromMap(p, 'startpos');
       const unit = await work.find(id);
-      await work.processSignature(unit.status.WorkType, optStr(p, 'signature'), connIsUnix, false);
+      await work.processSignature(unit.status.WorkType, optStr(p, 'signature'), connIsUnix, Workceptor.signWorkOf(unit));
       await session.write(`Streaming results for work unit ${id}\n`);
       await streamResults(unit, startPos, { write: (chunk) => session.write(chunk), signal: session.signal });
       return null;

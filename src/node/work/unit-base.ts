@@ -1,0 +1,163 @@
+// What every work unit has, whatever runs it (Receptor's BaseWorkUnit, pkg/workceptor/workunitbase.go):
+// its directory `<datadir>/<nodeid>/<unitid>/` (0700) with `status` and `stdout`, the status kept in memory
+// and persisted on every change, change notifications for `work results` followers, and removal of the
+// directory on release. Command units (unit.ts) and remote units (remote.ts) build on it.
+import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { NodeLogger } from '../logger.js';
+import { writeStatusFile, type StatusFileData } from './status.js';
+
+export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+/** Outcome of cancel/release: done now, or left to a background retry (Receptor's ErrPending). */
+export type UnitOpOutcome = 'done' | 'pending';
+
+export interface UnitBaseOptions {
+  id: string;
+  dir: string;
+  status: StatusFileData;
+  logger: NodeLogger;
+}
+
+export abstract class UnitBase extends EventEmitter {
+  readonly id: string;
+  readonly dir: string;
+  /**
+   * The status clients see: the last one written to disk. Changes are made to `current` and published
+   * once persisted, so whoever sees a new state also finds it in the status file.
+   */
+  private published: StatusFileData;
+  protected current: StatusFileData;
+  /** Set once release removed the unit: followers stop, nothing is written any more. */
+  released = false;
+  /** Set while release removes the directory: later status changes are not written (nor recreate it). */
+  private removing = false;
+
+  protected readonly logger: NodeLogger;
+  private seq = 0;
+  protected saveChain: Promise<void> = Promise.resolve();
+
+  constructor(opts: UnitBaseOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.id = opts.id;
+    this.dir = opts.dir;
+    this.published = { ...opts.status };
+    this.current = { ...opts.status };
+    this.logger = opts.logger;
+  }
+
+  get stdinPath(): string {
+    return path.join(this.dir, 'stdin');
+  }
+
+  get stdoutPath(): string {
+    return path.join(this.dir, 'stdout');
+  }
+
+  get status(): StatusFileData {
+    return this.published;
+  }
+
+  /** The object `work status` / `work list` answer for this unit. */
+  abstract reply(): Record<string, unknown>;
+
+  /** Starts the unit once its payload is stored. 'pending' = it will start in the background. */
+  abstract start(): Promise<UnitOpOutcome>;
+
+  /** `work cancel`. */
+  abstract cancel(): Promise<UnitOpOutcome>;
+
+  /** `work release` / `force-release`: 'done' once the directory is gone. */
+  abstract release(force: boolean): Promise<UnitOpOutcome>;
+
+  /** Node shutdown. */
+  abstract shutdown(graceMs: number): Promise<void>;
+
+  /** A counter bumped on every status change and every write to stdout. */
+  get changeSeq(): number {
+    return this.seq;
+  }
+
+  protected bump(): void {
+    this.seq++;
+    this.emit('change');
+  }
+
+  /**
+   * Resolves when changeSeq moves past `since`, after `timeoutMs`, or when `signal` aborts: a follower
+   * reads, then waits here, then reads again.
+   */
+  waitForChange(since: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.seq !== since || this.released || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.off('change', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.on('change', done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Persists the current status, then publishes it (writes are serialised; a released unit writes nothing). */
+  save(): Promise<void> {
+    const snapshot: StatusFileData = { ...this.current };
+    this.saveChain = this.saveChain
+      .then(async () => {
+        if (!this.released && !this.removing) await writeStatusFile(this.dir, snapshot);
+      })
+      .catch((err: unknown) => {
+        this.logger.error(`Error updating status file ${path.join(this.dir, 'status')}: ${(err as Error).message}.`);
+      })
+      .then(() => {
+        this.published = snapshot;
+        this.bump();
+      });
+    return this.saveChain;
+  }
+
+  /** UpdateBasicStatus: state, detail and (when >= 0) stdout size. */
+  updateBasic(state: number, detail: string, stdoutSize: number): Promise<void> {
+    this.current = { ...this.current, State: state, Detail: detail };
+    if (stdoutSize >= 0) this.current.StdoutSize = stdoutSize;
+    return this.save();
+  }
+
+  protected update(patch: Partial<StatusFileData>): Promise<void> {
+    this.current = { ...this.current, ...patch };
+    return this.save();
+  }
+
+  /** Hook for subclasses: called once the directory is gone. */
+  protected onReleased(): void {}
+
+  /** BaseWorkUnit.Release: delete the directory (3 tries, 1 s apart, unless forced), then forget the unit. */
+  protected async removeDirectory(force: boolean): Promise<void> {
+    this.removing = true;
+    await this.saveChain;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await rm(this.dir, { recursive: true, force: true });
+        break;
+      } catch (err) {
+        if (force) break;
+        if (attempt >= 3) {
+          this.logger.error(`Error removing directory for ${this.id}. No more retries left.`);
+          this.removing = false;
+          throw err;
+        }
+        this.logger.warning(`Error removing directory for ${this.id}. Retrying ${3 - attempt} more times.`);
+        await delay(1000);
+      }
+    }
+    this.released = true;
+    this.onReleased();
+    this.bump();
+    this.emit('released');
+  }
+}
