@@ -4,11 +4,8 @@ import { requirePeers, startMeshctlNode } from '../helpers/receptor.js';
 import { defineTranscriptReplay } from './support/transcript-suite.js';
 import { RECORDED_NODE_ID, RECORDED_WORK_COMMANDS } from './support/transcripts.js';
 
-// Recordings the embedded node answers differently on purpose (listed in docs/compatibility.md).
-const INTENDED_DIFFERENCES = {
-  // receptor creates a remote unit here; the embedded node has no remote work and answers an ERROR line.
-  'submit-remote-error-signwork-no-key': 'remote work is not supported by meshctl node',
-};
+// Recordings the embedded node answers differently on purpose (listed in docs/compatibility.md): none.
+const INTENDED_DIFFERENCES = {};
 
 defineTranscriptReplay(
   'meshctl node transcripts',

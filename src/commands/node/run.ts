@@ -22,8 +22,8 @@ export async function runNode(opts: RunNodeOptions, io: IOStreams, signal?: Abor
     node = await startNode(config, { logger });
   } catch (err) {
     if (err instanceof MeshctlError) {
-      io.stderr.write(`meshctl: ${err.message}\n`);
-      if (err.hint) io.stderr.write(`hint: ${err.hint}\n`);
+      // One line, in the format of every other meshctl error (src/cli/main.ts).
+      io.stderr.write(`meshctl: ${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}\n`);
       return err.exitCode;
     }
     throw err;
@@ -39,6 +39,8 @@ export async function runNode(opts: RunNodeOptions, io: IOStreams, signal?: Abor
     for (const s of signals) process.on(s, stop);
     if (signal?.aborted) stop();
     else signal?.addEventListener('abort', stop, { once: true });
+    // The node may stop by itself (another node on the mesh has its id): then so does the command.
+    void node.closed.then(stop);
   });
   await node.close();
   return EXIT.OK;

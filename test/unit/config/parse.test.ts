@@ -94,7 +94,7 @@ describe('config parsing', () => {
     );
   });
 
-  it('config - mesh sections are typed (the node refuses them at start)', () => {
+  it('config - mesh sections are typed', () => {
     const cfg = parse(`
 - node: a
 - tcp-listener:
