@@ -4,31 +4,12 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { goMarshal, goStruct } from '../../protocol/go-json.js';
+import { isComplete, WorkState, workStateName, type CommandExtraData, type RemoteExtraData } from '../../protocol/types.js';
 
-export const WorkState = { Pending: 0, Running: 1, Succeeded: 2, Failed: 3, Canceled: 4 } as const;
-
-/** ExtraData of command units (pkg/workceptor/command.go CommandExtraData). */
-export interface CommandExtraData {
-  Pid: number;
-  Params: string;
-}
-
-/**
- * ExtraData of remote units (pkg/workceptor/remote_work.go RemoteExtraData), in the struct's field order.
- * Expiration is kept as Go marshals a time.Time (`0001-01-01T00:00:00Z` when there is no ttl).
- */
-export interface RemoteExtraData {
-  RemoteNode: string;
-  RemoteWorkType: string;
-  RemoteParams: Record<string, string>;
-  RemoteUnitID: string;
-  RemoteStarted: boolean;
-  LocalCancelled: boolean;
-  LocalReleased: boolean;
-  SignWork: boolean;
-  TLSClient: string;
-  Expiration: string;
-}
+// The state table and ExtraData shapes are the protocol's own (src/protocol/types.ts): the node writes what
+// the client reads. RemoteExtraData keeps Expiration as Go marshals a time.Time (`0001-01-01T00:00:00Z`
+// when there is no ttl).
+export { isComplete, WorkState, type CommandExtraData, type RemoteExtraData };
 
 /** Go's zero time.Time as encoding/json writes it. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -72,28 +53,8 @@ export interface StatusFileData {
   ExtraData: CommandExtraData | RemoteExtraData | string | Record<string, unknown> | null;
 }
 
-/** WorkStateToString (workunitbase.go). */
-export function stateName(state: number): string {
-  switch (state) {
-    case 0:
-      return 'Pending';
-    case 1:
-      return 'Running';
-    case 2:
-      return 'Succeeded';
-    case 3:
-      return 'Failed';
-    case 4:
-      return 'Canceled';
-    default:
-      return `Unknown: ${state}`;
-  }
-}
-
-/** Succeeded or Failed: Canceled is deliberately not complete (IsComplete in workunitbase.go). */
-export function isComplete(state: number): boolean {
-  return state === WorkState.Succeeded || state === WorkState.Failed;
-}
+/** WorkStateToString in pkg/workceptor/workunitbase.go. */
+export const stateName = workStateName;
 
 export function extraDataValue(ed: StatusFileData['ExtraData']): unknown {
   if (ed !== null && typeof ed === 'object' && 'Pid' in ed && 'Params' in ed) {
