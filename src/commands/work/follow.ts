@@ -6,7 +6,7 @@
 import type { ControlClient } from '../../client/control-client.js';
 import type { Factory } from '../../cli/factory.js';
 import { parseDurationOption } from '../../cli/timeout.js';
-import { MeshctlError } from '../../errors.js';
+import { AbortError, MeshctlError } from '../../errors.js';
 import type { WorkUnitStatus } from '../../protocol/types.js';
 
 export interface FollowOptions {
@@ -14,6 +14,8 @@ export interface FollowOptions {
   signature?: string;
   /** Give up re-opening a dropped stream after this long without a byte (ms). 0 = never re-open. */
   reconnectTimeoutMs?: number;
+  /** On Ctrl-C, name the command that picks up where stdout stopped (false with --rm: the unit is released). */
+  resumeHint?: boolean;
 }
 
 /** `--reconnect-timeout` text → ms (undefined: the client's default, 2 minutes). */
@@ -31,9 +33,24 @@ export async function streamResults(f: Factory, c: ControlClient, unitId: string
       if (attempt === 1) f.note(`meshctl: results stream of '${unitId}' lost at byte ${position} (${reason}); reconnecting`);
     },
   });
+  // Bytes handed to stdout. A write to stdout is issued synchronously (the await only waits for drain), so
+  // this is the offset a resumed `work results` must start from to give every byte exactly once.
+  let written = o.startPos ?? 0;
   try {
-    for await (const chunk of stream) await f.out(chunk);
+    for await (const chunk of stream) {
+      const pending = f.out(chunk);
+      written += chunk.length;
+      await pending;
+    }
   } catch (err) {
+    // Only for Ctrl-C (an AbortError): a closed stdout (`| head`) also aborts, and wants no resume advice.
+    if (f.signal.aborted && f.signal.reason instanceof AbortError && o.resumeHint !== false) {
+      // Ctrl-C stops following only: the unit is left alone (receptorctl would leave it too, silently).
+      f.note(
+        `meshctl: stopped following unit '${unitId}' at byte ${written}; the unit is left alone ` +
+          `(hint: pick up again with: meshctl work results ${unitId} --start-pos ${written})`,
+      );
+    }
     if (err instanceof MeshctlError && err.code === 'EINCOMPLETE') {
       // Name the exact resume command (the offset is what reached stdout).
       throw new MeshctlError('EINCOMPLETE', err.message, {

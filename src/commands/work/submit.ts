@@ -99,7 +99,7 @@ export async function run(o: SubmitOptions, f: Factory): Promise<void> {
     const result = choice.kind === 'stdin' ? await submit() : await f.spinner.while(`submitting ${o.workType} work`, submit);
     unitId = result.unitid;
     if (o.follow) {
-      await streamResults(f, c, result.unitid, { reconnectTimeoutMs });
+      await streamResults(f, c, result.unitid, { reconnectTimeoutMs, resumeHint: !o.rm });
     } else {
       await f.print(format, result, (ctx) => renderSubmitResult(result, ctx));
     }
