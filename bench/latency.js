@@ -1,0 +1,138 @@
+// Follow latency: time from a line written by the work process to that line on meshctl's stdout.
+// The work process (a small Node script) prints `SEQ WALLCLOCK_MS` every 20 ms; meshctl's stdout is piped here
+// and each line's arrival time (same machine, same wall clock) minus its stamp is one sample.
+// Topologies: one node (meshctl connects to the node that runs the work) and a three-node mesh A - B - C
+// (meshctl connects to A, the work runs on C: `work submit --node C -f`, a remote unit whose output A copies
+// across two hops). Our embedded node, and the real receptor for comparison when it is installed.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { control, freePort, machineLine, median, MESHCTL, percentile, receptorBin, sleep, startNode, tempDir, track } from './lib.js';
+
+const LINES = Number(process.env.BENCH_LATENCY_LINES ?? 250);
+const EVERY_MS = 20;
+
+const TICKER = `// Prints "SEQ WALLCLOCK_MS" every EVERY ms, N times.
+const [n, every] = process.argv.slice(2).map(Number);
+let i = 0;
+const t = setInterval(() => {
+  process.stdout.write(i + ' ' + (performance.timeOrigin + performance.now()).toFixed(3) + '\\n');
+  if (++i >= n) clearInterval(t);
+}, every);
+`;
+
+function tickerCommand(dir) {
+  const script = join(dir, 'ticker.cjs');
+  writeFileSync(script, TICKER);
+  return { worktype: 'ticker', command: process.execPath, params: `${script} ${LINES} ${EVERY_MS}` };
+}
+
+async function waitRoute(socket, target, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const st = await control(socket, 'status').catch(() => undefined);
+    const ad = st?.Advertisements?.find((a) => a.NodeID === target);
+    if (st?.RoutingTable?.[target] !== undefined && ad?.WorkCommands?.some((w) => w.WorkType === 'ticker')) return;
+    if (Date.now() > deadline) throw new Error(`no route to ${target} with the ticker work type after ${timeoutMs / 1000}s`);
+    await sleep(200);
+  }
+}
+
+/** Starts the nodes of a topology; returns { socket (where meshctl connects), target node id, stop }. */
+async function topology(kind, shape, dir) {
+  const ticker = tickerCommand(dir);
+  if (shape === 'single') {
+    const n = await startNode({ kind, nodeId: 'solo', workCommands: [ticker] });
+    return { socket: n.socket, target: undefined, stop: () => n.stop() };
+  }
+  const [pa, pb] = [await freePort(), await freePort()];
+  const listener = (p) => `- tcp-listener:\n    bindaddr: 127.0.0.1\n    port: ${p}\n`;
+  const peer = (p) => `- tcp-peer:\n    address: 127.0.0.1:${p}\n`;
+  const nodes = [];
+  const stop = async () => {
+    for (const n of nodes.reverse()) await n.stop();
+  };
+  try {
+    nodes.push(await startNode({ kind, nodeId: 'A', localOnly: false, extraYaml: listener(pa) }));
+    nodes.push(await startNode({ kind, nodeId: 'B', localOnly: false, extraYaml: listener(pb) + peer(pa) }));
+    nodes.push(await startNode({ kind, nodeId: 'C', localOnly: false, extraYaml: peer(pb), workCommands: [ticker] }));
+    await waitRoute(nodes[0].socket, 'C');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { socket: nodes[0].socket, target: 'C', stop };
+}
+
+async function follow(socket, target) {
+  const args = [MESHCTL, '-s', socket, 'work', 'submit', 'ticker', '-n', '-f', '--rm', ...(target ? ['--node', target] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const untrack = track(() => child.kill('SIGKILL'));
+  const samples = [];
+  let buf = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d) => {
+    const now = performance.timeOrigin + performance.now();
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const [seq, stamp] = buf.slice(0, i).split(' ');
+      buf = buf.slice(i + 1);
+      samples.push({ seq: Number(seq), ms: now - Number(stamp) });
+    }
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000 + LINES * EVERY_MS);
+  const code = await new Promise((r) => child.once('close', r));
+  clearTimeout(timer);
+  untrack();
+  if (code !== 0) throw new Error(`meshctl exited ${code}: ${err}`);
+  if (samples.length !== LINES) throw new Error(`got ${samples.length} of ${LINES} lines: ${err}`);
+  return samples;
+}
+
+export async function run() {
+  const tmp = tempDir('meshctl-bench-latency-');
+  const rows = [];
+  const notes = [];
+  try {
+    const kinds = ['meshctl', ...(receptorBin() ? ['receptor'] : [])];
+    for (const kind of kinds) {
+      for (const shape of ['single', 'mesh3']) {
+        let topo;
+        try {
+          topo = await topology(kind, shape, tmp.dir);
+        } catch (err) {
+          notes.push(`- ${kind} node, ${shape}: not measured (${String(err instanceof Error ? err.message : err).split('\n')[0]})`);
+          continue;
+        }
+        try {
+          const samples = (await follow(topo.socket, topo.target)).map((s) => s.ms);
+          // The first line also carries the unit's start-up (and the remote submit); report it apart.
+          const steady = samples.slice(1);
+          rows.push({ kind, shape, first: samples[0], p50: median(steady), p99: percentile(steady, 99), max: Math.max(...steady), n: steady.length });
+          process.stderr.write(`  ${kind} ${shape}: p50 ${median(steady).toFixed(1)} ms, p99 ${percentile(steady, 99).toFixed(1)} ms\n`);
+        } finally {
+          await topo.stop();
+        }
+      }
+    }
+  } finally {
+    tmp.remove();
+  }
+  const label = { single: 'one node', mesh3: 'three-node mesh A–B–C (meshctl on A, work on C)' };
+  return [
+    '## Follow latency',
+    '',
+    `A work process prints a line with its wall-clock time every ${EVERY_MS} ms (${LINES} lines); \`meshctl work submit ticker -n -f --rm [--node C]\` follows it and ` +
+      'each line\'s arrival on meshctl\'s stdout (piped to the benchmark) minus its stamp is one sample. p50/p99/max over lines 2..N (line 1 includes the unit start).',
+    `Machine: ${machineLine()}.`,
+    'Reproduce: `npm run bench -- latency` (`BENCH_LATENCY_LINES=n`).',
+    '',
+    '| node | topology | p50 ms | p99 ms | max ms | first line ms | lines |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.kind === 'receptor' ? 'receptor 1.6.5 (informative)' : 'meshctl node'} | ${label[r.shape]} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} | ${r.first.toFixed(0)} | ${r.n} |`),
+    ...(notes.length ? ['', ...notes] : []),
+  ].join('\n');
+}
