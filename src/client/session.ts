@@ -179,13 +179,27 @@ export class Session {
       const rest = this.reader.takeRest();
       if (rest.length > 0) yield rest;
       if (this.eof) return;
-      for (;;) {
-        const chunk = await this.nextChunk(0, undefined, signal);
-        if (chunk === null) {
-          this.eof = true;
-          return;
+      // One abort listener for the whole stream, not one per chunk (add/removeEventListener on an
+      // AbortSignal.any signal costs microseconds, and a TLS GiB is 65,536 chunks).
+      if (signal?.aborted) throw new AbortError();
+      let aborted = false;
+      const onAbort = () => {
+        aborted = true;
+        this.conn.destroy();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        for (;;) {
+          const chunk = await this.conn.next();
+          if (aborted) throw new AbortError();
+          if (chunk === null) {
+            this.eof = true;
+            return;
+          }
+          yield chunk;
         }
-        yield chunk;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
       }
     } finally {
       if (!this.eof) this.conn.destroy();

@@ -1,5 +1,6 @@
-// A byte connection as the protocol layers see it: pull-based reads (backpressure comes for free: nothing
-// is read from the socket until the consumer asks), writes that wait for `drain`, and half-close.
+// A byte connection as the protocol layers see it: the consumer pulls with next() from a small bounded
+// read-ahead (the socket pauses when 256 KiB wait, so a slow consumer slows the peer and memory stays flat),
+// writes that wait for `drain`, and half-close.
 import type { Duplex } from 'node:stream';
 
 export interface Conn {
@@ -16,27 +17,69 @@ export interface Conn {
 
 /** Wraps a connected net.Socket / tls.TLSSocket. `mapError` turns socket errors into meshctl errors. */
 export class StreamConn implements Conn {
-  private readonly iter: AsyncIterator<Buffer>;
+  // Flowing reads into a bounded queue: the socket is paused only when 256 KiB are waiting (backpressure
+  // still reaches the peer), so libuv can batch reads instead of stopping and restarting per 64 KiB chunk.
+  private static readonly HIGH = 256 * 1024;
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  private ended = false;
   private failure: Error | undefined;
+  private waiter: { resolve: (b: Buffer | null) => void; reject: (e: Error) => void } | undefined;
 
   constructor(
     private readonly sock: Duplex,
     private readonly mapError: (err: Error) => Error = (e) => e,
   ) {
-    // Readable's async iterator pulls one chunk per next(): the socket is paused in between.
-    this.iter = sock[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    sock.on('data', (d: Buffer) => {
+      if (this.waiter) {
+        const w = this.waiter;
+        this.waiter = undefined;
+        w.resolve(d);
+        return;
+      }
+      this.queue.push(d);
+      this.queued += d.length;
+      if (this.queued >= StreamConn.HIGH) sock.pause();
+    });
+    const end = () => {
+      this.ended = true;
+      this.settle();
+    };
+    sock.on('end', end);
+    sock.on('close', end);
     sock.on('error', (err) => {
       this.failure ??= err;
+      this.settle();
     });
   }
 
-  async next(): Promise<Buffer | null> {
-    try {
-      const r = await this.iter.next();
-      return r.done ? null : (r.value as Buffer);
-    } catch (err) {
-      throw this.mapError(err as Error);
+  private settle(): void {
+    const w = this.waiter;
+    if (!w || this.queue.length) return;
+    if (this.failure) {
+      this.waiter = undefined;
+      w.reject(this.mapError(this.failure));
+    } else if (this.ended) {
+      this.waiter = undefined;
+      w.resolve(null);
     }
+  }
+
+  next(): Promise<Buffer | null> {
+    // Everything queued in one piece: TLS delivers 16 KiB records one callback each, and one copy costs less
+    // than a trip through the stream layers per record.
+    const b = this.queue.length > 1 ? Buffer.concat(this.queue.splice(0)) : this.queue.shift();
+    if (b) {
+      this.queued = this.queue.length ? this.queued - b.length : 0;
+      if (this.queued < StreamConn.HIGH / 2 && this.sock.isPaused() && !this.ended) this.sock.resume();
+      return Promise.resolve(b);
+    }
+    if (this.failure) return Promise.reject(this.mapError(this.failure));
+    if (this.ended || this.sock.destroyed) return Promise.resolve(null);
+    if (this.sock.isPaused()) this.sock.resume();
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
   }
 
   write(data: Uint8Array | string): Promise<void> {
@@ -88,8 +131,8 @@ export class StreamConn implements Conn {
   destroy(err?: Error): void {
     if (err) this.failure ??= err;
     this.sock.destroy();
-    // Wake a pending next(): Readable's iterator settles on 'close' (ending, or rejecting with the error).
-    void this.iter.return?.().catch(() => undefined);
+    this.ended = true;
+    this.settle();
   }
 
   get destroyed(): boolean {
