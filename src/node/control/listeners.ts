@@ -37,7 +37,9 @@ function probeSocket(file: string): Promise<boolean> {
 function listen(server: net.Server, options: net.ListenOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options, () => {
+    // Go listens with the kernel's somaxconn (4096 here); Node's default backlog of 511 drops connections
+    // in bursts of a thousand clients (bench/capacity.js).
+    server.listen({ backlog: 4096, ...options }, () => {
       server.off('error', reject);
       resolve();
     });

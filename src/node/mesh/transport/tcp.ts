@@ -71,7 +71,8 @@ export function listen(server: net.Server, host: string, port: number): Promise<
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
-    server.listen({ host: host === '' ? undefined : host, port }, () => {
+    // Backlog as Go's listeners (somaxconn), not Node's 511.
+    server.listen({ host: host === '' ? undefined : host, port, backlog: 4096 }, () => {
       server.off('error', onError);
       resolve(server.address() as net.AddressInfo);
     });
