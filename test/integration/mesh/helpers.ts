@@ -7,23 +7,11 @@
 //   await t.converged([a, b]);
 import { createHash } from 'node:crypto';
 import { afterEach } from 'vitest';
+import { FAST_MESH_TIMERS } from '../../helpers/mesh.js';
 import { Mesh, type ListenerHandle, type MeshOptions, type MeshTimers, type PeerHandle, type PeerOptions } from '../../../src/node/mesh/index.js';
 
-export const FAST_TIMERS: Partial<MeshTimers> = {
-  routeUpdateIntervalMs: 1000,
-  routeFloodDelayMs: 10,
-  routeRecalcDelayMs: 10,
-  serviceAdIntervalMs: 3000,
-  serviceAdDelayMs: 10,
-  heartbeatMs: 200,
-  idleTimeoutMs: 2000,
-  handshakeTimeoutMs: 3000,
-  redialDelayMs: 100,
-  redialMaxDelayMs: 400,
-  dialTimeoutMs: 3000,
-  pingTimeoutMs: 3000,
-  openTimeoutMs: 3000,
-};
+// The same fast timers as the node-level mesh helper, so both kinds of mesh test run at one pace.
+export const FAST_TIMERS: Partial<MeshTimers> = FAST_MESH_TIMERS;
 
 /** Polls `cond` every 20 ms; fails with `what` and the last value after `timeoutMs`. */
 export async function waitFor<T>(cond: () => T | undefined | false, what: string, timeoutMs = 8000): Promise<T> {
