@@ -6,13 +6,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { connect as netConnect, createServer, type AddressInfo } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requirePeers } from '../helpers/receptor.js';
+import { freePort, requirePeers } from '../helpers/receptor.js';
 import { createRequest, inspect, nodeIdsFromCertificate, signRequest } from '../../src/certs/index.js';
 import { issueTestCert, makeTestPki, makeUnknownCaCert, type TestPki } from '../helpers/certs.js';
 
@@ -22,14 +22,6 @@ const receptor = requirePeers().receptor;
 
 async function runReceptor(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   return execFileAsync(receptor, args, { timeout: 20_000 });
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
 }
 
 interface Running {
