@@ -37,7 +37,7 @@ export function defineCertCommand(program: Command, ctx: ProgramContext): void {
 export function defineDemoCommand(program: Command, ctx: ProgramContext): void {
   const demo = program
     .command('demo')
-    .description('start an embedded node, show its status and run work on it end to end (needs nothing else)')
+    .description('start a controller → hop → executor mesh of embedded nodes, show status and run work end to end (needs nothing else)')
     .option('--keep', 'keep the temporary directory with the config and unit data');
   addLeafGlobalOptions(demo, { connection: false });
   demo.action((o: { keep?: boolean }) =>
