@@ -21,7 +21,7 @@ export interface SessionOptions {
 export const DEFAULT_GREETING_TIMEOUT_MS = 5_000;
 
 export class Session {
-  readonly nodeId: string;
+  private greetedAs = '';
   private readonly reader: LineReader;
   private queue: Promise<unknown> = Promise.resolve();
   private eof = false;
@@ -29,11 +29,14 @@ export class Session {
   private constructor(
     private readonly conn: Conn,
     reader: LineReader,
-    nodeId: string,
     private readonly opts: SessionOptions,
   ) {
     this.reader = reader;
-    this.nodeId = nodeId;
+  }
+
+  /** The node id from the greeting. */
+  get nodeId(): string {
+    return this.greetedAs;
   }
 
   /** Reads and checks the greeting on a fresh connection. Destroys the connection on failure. */
@@ -41,7 +44,7 @@ export class Session {
     const reader = new LineReader();
     if (initial?.length) reader.push(initial);
     const timeoutMs = opts.greetingTimeoutMs ?? DEFAULT_GREETING_TIMEOUT_MS;
-    const s = new Session(conn, reader, '', opts);
+    const s = new Session(conn, reader, opts);
     let line: string | null;
     try {
       line = await s.readLine(timeoutMs, () => greetingTimeout(opts, timeoutMs));
@@ -61,7 +64,8 @@ export class Session {
       const shown = line === null ? 'end of stream' : `'${truncate(line)}'`;
       throw new MeshctlError('EGREETING', `${opts.where} is not a Receptor control service (greeting was ${shown})`);
     }
-    return new Session(conn, reader, nodeId, opts);
+    s.greetedAs = nodeId;
+    return s;
   }
 
   /**

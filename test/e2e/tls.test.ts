@@ -47,11 +47,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const n of nodes) {
-    const t = Date.now();
-    await n.close();
-    if (process.env.DEBUG_CLOSE) console.error('closed', n.tlsAddress, Date.now() - t);
-  }
+  for (const n of nodes) await n.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
