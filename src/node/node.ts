@@ -321,7 +321,17 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     await Promise.all([...r.listeners.map((l) => l.close()), ...r.peers.map((p) => p.close())]);
   };
 
-  async function reload(): Promise<ReloadOutcome> {
+  // Reloads run one at a time. Receptor 1.6.5 runs them side by side: the second one fails with
+  // "bind: address already in use" for a listener the first one just restarted, and repeated overlapping
+  // reloads panic the node (docs/receptor-observed.md). Queued, each reload sees the previous one's result.
+  let reloading: Promise<unknown> = Promise.resolve();
+  function reload(): Promise<ReloadOutcome> {
+    const next = reloading.then(reloadNow, reloadNow);
+    reloading = next;
+    return next;
+  }
+
+  async function reloadNow(): Promise<ReloadOutcome> {
     if (!config.file) return { ok: false, error: 'no configuration file was provided, reload function not set ERRORCODE 4' };
     let next: NodeConfig;
     try {

@@ -274,4 +274,37 @@ describe('mesh node: reload and port forwarding', () => {
       await writeFile(ctl.configPath, original);
     }
   });
+
+  it('mesh node - reloads sent together run one after the other: all succeed, no listener started twice', async () => {
+    // Receptor 1.6.5 runs overlapping reloads side by side; the second fails with "bind: address already in
+    // use" and repeated overlaps panic it (docs/receptor-observed.md). The node queues them; each reload here
+    // both stops a live link and starts a listener on a fixed port, the pair that would collide if two ran
+    // side by side.
+    const side = m.node('side');
+    const ctl = m.node('controller');
+    const original = await readFile(ctl.configPath, 'utf8');
+    const extra = (await side.node.mesh.addTcpListener({ bindaddr: '127.0.0.1', port: 0 })).address.port;
+    const fixed = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    try {
+      await writeFile(ctl.configPath, `${original}- tcp-peer:\n    address: 127.0.0.1:${extra}\n`);
+      expect(await rawCommand(ctl.socketPath, 'reload')).toBe('{"Success":true}');
+      await waitUntil(() => ctl.node.mesh.status().Connections.some((c) => c.NodeID === 'side'), 'controller — side link');
+      // Drop the link to side and add a listener on a fixed port, six times at once.
+      await writeFile(ctl.configPath, `${original}- tcp-listener:\n    bindaddr: 127.0.0.1\n    port: ${fixed}\n`);
+      const replies = await Promise.all(Array.from({ length: 6 }, () => rawCommand(ctl.socketPath, 'reload')));
+      expect(replies).toEqual(Array.from({ length: 6 }, () => '{"Success":true}'));
+      const probe = net.connect({ host: '127.0.0.1', port: fixed });
+      await once(probe, 'connect');
+      probe.destroy();
+    } finally {
+      await writeFile(ctl.configPath, original);
+      await rawCommand(ctl.socketPath, 'reload');
+    }
+    await waitUntil(() => !ctl.node.mesh.status().Connections.some((c) => c.NodeID === 'side'), 'link to side gone');
+  });
 });
