@@ -118,7 +118,9 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
   };
 
   try {
-    if (firstOperand(args, GLOBAL_OPTIONS_WITH_VALUE) === 'cert') {
+    const operand = firstOperand(args, GLOBAL_OPTIONS_WITH_VALUE);
+    if (operand === 'node' && onProcess) (await import('./young-generation.js')).keepYoungGenerationSmall();
+    if (operand === 'cert') {
       // Loaded before parsing because the cert group's flags must exist when commander parses them.
       const { registerCertCommands } = await import('../commands/cert/register.js');
       ctx.registerCert = registerCertCommands;

@@ -11,6 +11,7 @@
 //    `ERROR: Unknown command, <cmd>\n`;
 // 6. the session goes on until the client ends its side (also after `work submit` and `work results`);
 //    then the connection is closed.
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { goMarshal, goUnmarshal, GoJsonSyntaxError } from '../../protocol/go-json.js';
 import { CommandError } from '../work/workceptor.js';
@@ -57,9 +58,33 @@ export class ControlSession {
 
   /** Writes and waits for `drain` when the socket's buffer is full. */
   write(data: string | Buffer): Promise<void> {
+    return this.send(data);
+  }
+
+  /**
+   * True when `lend` may be used: on a socket (TCP, Unix, TLS) a write's callback runs once the chunk has
+   * gone to the kernel or the TLS engine. A mesh stream calls back while the chunk still sits in its send
+   * queue, so a lent buffer could be overwritten before it leaves.
+   */
+  get canLend(): boolean {
+    return this.stream instanceof net.Socket;
+  }
+
+  /**
+   * Writes a buffer the caller wants back for reuse: `returned` runs once the stream no longer holds it
+   * (also when the write fails or the connection closes). Resolves like `write`.
+   */
+  lend(data: Buffer, returned: () => void): Promise<void> {
+    return this.send(data, returned);
+  }
+
+  private send(data: string | Buffer, returned?: () => void): Promise<void> {
     const s = this.stream;
-    if (s.destroyed || s.writableEnded) return Promise.reject(new SessionClosedError('connection closed'));
-    if (s.write(data)) return Promise.resolve();
+    if (s.destroyed || s.writableEnded) {
+      returned?.();
+      return Promise.reject(new SessionClosedError('connection closed'));
+    }
+    if (returned ? s.write(data, () => returned()) : s.write(data)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const cleanup = (): void => {
         s.off('drain', onDrain);

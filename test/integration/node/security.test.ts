@@ -1,8 +1,8 @@
 // Work signatures (RS512 JWTs, checked over TCP/TLS, skipped on the Unix socket) and the TLS control
 // listener (tcptls) with per-run certificates. Error texts were checked against receptor 1.6.5, which
 // also accepts tokens made by signWorkToken.
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,36 @@ describe('TLS control listener', () => {
         maxVersion: 'TLSv1.2',
       });
       c12.close();
+    } finally {
+      await n.close();
+    }
+  });
+
+  it('tls - 24 MiB of random results arrive byte-exact over TLS', async () => {
+    const size = 24 * 1024 * 1024;
+    const n = await startTestNode({
+      nodeId: 'tlsnode',
+      workCommands: [{ worktype: 'rand', command: 'head', params: `-c ${size} /dev/urandom` }],
+      tlsServer: { cert: pki.nodes.tlsnode!.certPath, key: pki.nodes.tlsnode!.keyPath },
+    });
+    try {
+      const sub = await RawConn.connect(n.socketPath);
+      sub.send('work submit localhost rand\n');
+      const id = /with ID (\S+)\./.exec(await sub.readLine())![1]!;
+      sub.end();
+      await sub.readLine();
+      sub.close();
+      await waitForStatus(n.socketPath, id, (st) => st.State === 2);
+      const c = await RawConn.connect(n.tlsAddress!, { ca: pki.ca.certPem, servername: 'localhost' });
+      c.send(`work results ${id}\n`);
+      c.end();
+      const all = await c.readToEnd(30_000);
+      c.close();
+      const header = `Streaming results for work unit ${id}\n`;
+      expect(all.subarray(0, header.length).toString()).toBe(header);
+      expect(all.length - header.length).toBe(size);
+      const onDisk = await readFile(path.join(n.dataDir, 'tlsnode', id, 'stdout'));
+      expect(createHash('sha256').update(all.subarray(header.length)).digest('hex')).toBe(createHash('sha256').update(onDisk).digest('hex'));
     } finally {
       await n.close();
     }

@@ -223,7 +223,11 @@ export const workCommand: CommandHandler = async ({ params, json }, session) => 
       const unit = await work.find(id);
       await work.processSignature(unit.status.WorkType, optStr(p, 'signature'), connIsUnix, Workceptor.signWorkOf(unit));
       await session.write(`Streaming results for work unit ${id}\n`);
-      await streamResults(unit, startPos, { write: (chunk) => session.write(chunk), signal: session.signal });
+      await streamResults(unit, startPos, {
+        write: (chunk) => session.write(chunk),
+        ...(session.canLend ? { lend: (chunk: Buffer, returned: () => void) => session.lend(chunk, returned) } : {}),
+        signal: session.signal,
+      });
       return null;
     }
     default:
