@@ -8,6 +8,7 @@ import { parseGoDuration } from '../../protocol/duration.js';
 import { goTimeString } from '../go-time.js';
 import { CommandError } from './command-error.js';
 import { RemoteWorkUnit, type RemoteWorkEnv } from './remote.js';
+import { killLeftover, leftoverProgram } from './leftover.js';
 import { JwtError, loadRsaPublicKey, verifyWorkToken } from './signing.js';
 import { decodeStatusFile, isRemoteExtraData, remoteExtraData, WorkState, type StatusFileData } from './status.js';
 import type { UnitBase, UnitOpOutcome } from './unit-base.js';
@@ -90,8 +91,9 @@ export class Workceptor {
   }
 
   // scanForUnit: a unit directory found on disk. Command units that were pending become Failed
-  // ("Pending at restart", as in Receptor); ones that were running lost their program with the node that
-  // ran it, so they become Failed too, with a Detail that says so.
+  // ("Pending at restart", as in Receptor); ones that were running lost the node that watched their
+  // program, so they become Failed too, with a Detail that says so, and a program still running after a
+  // crash is killed (leftover.ts).
   private async scanUnit(id: string): Promise<AnyUnit | undefined> {
     if (!isSafeUnitId(id)) return undefined;
     const dir = path.join(this.unitsDir, id);
@@ -113,6 +115,7 @@ export class Workceptor {
     if (existing) return existing;
     if (loadError === undefined && status.WorkType === 'remote' && this.remote) return this.restartRemote(id, dir, status);
     const def = this.types.get(status.WorkType);
+    const recordedPid = def !== undefined ? pidOf(status.ExtraData) : 0;
     // Nothing of a previous run is running any more: command units lose their Pid/Params.
     const hadExtraData = def !== undefined && status.ExtraData !== null && typeof status.ExtraData === 'object';
     if (hadExtraData) status.ExtraData = null;
@@ -131,7 +134,14 @@ export class Workceptor {
       if (status.State === WorkState.Pending) {
         await unit.updateBasic(WorkState.Failed, 'Pending at restart', await size());
       } else if (status.State === WorkState.Running) {
-        await unit.updateBasic(WorkState.Failed, 'Failed to restart: the node stopped while the unit was running', await size());
+        let detail = 'Failed to restart: the node stopped while the unit was running';
+        const leftover = await leftoverProgram(recordedPid, unit.stdoutPath);
+        if (leftover !== undefined) {
+          const gone = await killLeftover(leftover);
+          this.logger.warning(`Killed the leftover program of unit ${id} (process group ${leftover})${gone ? '' : ', which did not exit'}`);
+          detail += `; its program (PID ${leftover}) was still running and was killed`;
+        }
+        await unit.updateBasic(WorkState.Failed, detail, await size());
       } else if (hadExtraData) {
         await unit.save();
       }
@@ -316,4 +326,11 @@ export class Workceptor {
     await Promise.all([...this.units.values()].map((u) => u.shutdown(graceMs)));
     await Promise.all([...this.units.values()].map((u) => (u.released ? undefined : u.save())));
   }
+}
+
+/** The Pid a command unit's ExtraData recorded (0 when none). */
+function pidOf(extra: unknown): number {
+  if (extra === null || typeof extra !== 'object') return 0;
+  const pid = (extra as { Pid?: unknown }).Pid;
+  return typeof pid === 'number' ? pid : 0;
 }
