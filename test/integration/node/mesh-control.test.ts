@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -306,5 +307,103 @@ describe('mesh node: reload and port forwarding', () => {
       await rawCommand(ctl.socketPath, 'reload');
     }
     await waitUntil(() => !ctl.node.mesh.status().Connections.some((c) => c.NodeID === 'side'), 'link to side gone');
+  });
+});
+
+describe('mesh node: tcp-server and tcp-client over TLS', () => {
+  // Every leg encrypted: client --TLS--> tcp-server (controller) --mesh stream, TLS inside--> tcp-client
+  // (executor) --TLS--> a TLS echo server. Receptor's fields: tcp-server tlsserver/tlsclient, tcp-client
+  // tlsserver/tlsclient (pkg/services/tcp_proxy.go).
+  let dir: string;
+  let pki: TestPki;
+  let backend: tls.Server;
+  let m: TestMesh;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'meshctl-proxy-tls-'));
+    pki = await makeTestPki(dir, { nodes: [{ name: 'controller' }, { name: 'executor' }, { name: 'backend', nodeIds: [] }] });
+    backend = tls.createServer({ cert: pki.nodes.backend!.certPem, key: pki.nodes.backend!.keyPem, allowHalfOpen: true }, (s) => s.pipe(s));
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    const backendPort = (backend.address() as net.AddressInfo).port;
+    const q = JSON.stringify;
+    const c = pki.nodes.controller!;
+    const e = pki.nodes.executor!;
+    m = await startTestMesh({
+      pki,
+      nodes: [
+        {
+          id: 'controller',
+          extraYaml: [
+            '- tls-server:',
+            '    name: front',
+            `    cert: ${q(c.certPath)}`,
+            `    key: ${q(c.keyPath)}`,
+            '- tls-client:',
+            '    name: inner',
+            `    cert: ${q(c.certPath)}`,
+            `    key: ${q(c.keyPath)}`,
+            `    rootcas: ${q(pki.ca.certPath)}`,
+            '- tcp-server:',
+            '    port: 0',
+            '    bindaddr: 127.0.0.1',
+            '    remotenode: executor',
+            '    remoteservice: echotls',
+            '    tlsserver: front',
+            '    tlsclient: inner',
+          ].join('\n'),
+        },
+        {
+          id: 'executor',
+          extraYaml: [
+            '- tls-server:',
+            '    name: innersrv',
+            `    cert: ${q(e.certPath)}`,
+            `    key: ${q(e.keyPath)}`,
+            `    clientcas: ${q(pki.ca.certPath)}`,
+            '    requireclientcert: true',
+            '- tls-client:',
+            '    name: backend',
+            `    cert: ${q(e.certPath)}`,
+            `    key: ${q(e.keyPath)}`,
+            `    rootcas: ${q(pki.ca.certPath)}`,
+            '- tcp-client:',
+            '    service: echotls',
+            `    address: 127.0.0.1:${backendPort}`,
+            '    tlsserver: innersrv',
+            '    tlsclient: backend',
+          ].join('\n'),
+        },
+      ],
+      links: [['controller', 'executor']],
+    });
+  });
+  afterAll(async () => {
+    await m?.close();
+    backend?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const through = async (opts: tls.ConnectionOptions, text: string): Promise<string> => {
+    const s = tls.connect({ host: '127.0.0.1', port: m.node('controller').node.tcpServers[0]!.port, ...opts });
+    const chunks: Buffer[] = [];
+    s.on('data', (d: Buffer) => chunks.push(d));
+    await once(s, 'secureConnect');
+    s.end(text);
+    await once(s, 'end');
+    s.destroy();
+    return Buffer.concat(chunks).toString();
+  };
+
+  it('mesh node - tcp-server with tlsserver/tlsclient and tcp-client with tlsserver/tlsclient carry a connection, TLS on every leg', async () => {
+    await waitUntil(() => m.node('controller').node.mesh.serviceInfo('executor', 'echotls'), 'echotls advertisement');
+    const big = 'x'.repeat(256 * 1024) + '\n';
+    expect(await through({ ca: pki.ca.certPem, servername: 'localhost' }, 'hello over four TLS legs\n')).toBe('hello over four TLS legs\n');
+    expect(await through({ ca: pki.ca.certPem, servername: 'localhost' }, big)).toBe(big);
+  });
+
+  it('mesh node - the tcp-server TLS listener refuses a client that does not trust its certificate', async () => {
+    const s = tls.connect({ host: '127.0.0.1', port: m.node('controller').node.tcpServers[0]!.port, servername: 'localhost' });
+    const [err] = (await once(s, 'error')) as [NodeJS.ErrnoException];
+    expect(err.code).toMatch(/SELF_SIGNED|UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY/);
+    s.destroy();
   });
 });
