@@ -9,11 +9,10 @@
 //   dialled, which must be one of the certificate's Receptor node IDs (ExpectedHostnameTypeReceptor);
 // - pinnedservercert: SHA-256 or SHA-512 fingerprints the server certificate must match.
 import { createHash, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { TlsClientConfig } from '../config/types.js';
 import { MeshctlError } from '../errors.js';
-import { checkCertificateNodeId } from './control/tls.js';
+import { checkCertificateNodeId, readTlsEntryFile } from './control/tls.js';
 import type { LinkClientTls } from './mesh/index.js';
 
 const TLS12_CIPHERS = ['ECDHE-RSA-AES256-GCM-SHA384', 'AES256-GCM-SHA384', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256'].join(':');
@@ -27,17 +26,6 @@ export interface PreparedTlsClient {
    * (undefined with insecureskipverify).
    */
   forNode(node: string): { tls: LinkClientTls; expectedNodeId: string | undefined };
-}
-
-async function readPem(file: string, what: string, cfg: TlsClientConfig): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    throw new MeshctlError('EBADCONFIG', `tls-client '${cfg.name}': cannot read ${what} '${file}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-      cause: err,
-      hint: 'check the path in the tls-client entry',
-    });
-  }
 }
 
 function decodeFingerprints(list: string[], cfg: TlsClientConfig): Buffer[] {
@@ -64,8 +52,8 @@ export async function prepareTlsClient(cfg: TlsClientConfig, nodeId: string): Pr
     if (cfg.cert === '' || cfg.key === '') {
       throw new MeshctlError('EBADCONFIG', `tls-client '${cfg.name}': error preparing tls client config: cert and key must both be supplied or neither`);
     }
-    cert = await readPem(cfg.cert, 'cert', cfg);
-    key = await readPem(cfg.key, 'key', cfg);
+    cert = await readTlsEntryFile('tls-client', cfg.name, 'cert', cfg.cert);
+    key = await readTlsEntryFile('tls-client', cfg.name, 'key', cfg.key);
     try {
       new X509Certificate(cert);
     } catch (err) {
@@ -80,7 +68,7 @@ export async function prepareTlsClient(cfg: TlsClientConfig, nodeId: string): Pr
       }
     }
   }
-  const ca = cfg.rootcas !== '' ? await readPem(cfg.rootcas, 'rootcas', cfg) : undefined;
+  const ca = cfg.rootcas !== '' ? await readTlsEntryFile('tls-client', cfg.name, 'rootcas', cfg.rootcas) : undefined;
   const pins = decodeFingerprints(cfg.pinnedservercert, cfg);
   const base: ConnectionOptions = {
     ...(cert && key ? { cert, key } : {}),

@@ -69,20 +69,21 @@ function decodeFingerprints(list: string[], cfg: TlsServerConfig): Buffer[] {
   });
 }
 
-async function readPem(file: string, what: string, cfg: TlsServerConfig): Promise<Buffer> {
+/** Reads a file named by a tls-server or tls-client entry; a failure names the entry, the key and the file. */
+export async function readTlsEntryFile(section: 'tls-server' | 'tls-client', name: string, what: string, file: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (err) {
-    throw new MeshctlError('EBADCONFIG', `tls-server '${cfg.name}': cannot read ${what} '${file}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+    throw new MeshctlError('EBADCONFIG', `${section} '${name}': cannot read ${what} '${file}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
       cause: err,
-      hint: 'check the path in the tls-server entry',
+      hint: `check the path in the ${section} entry`,
     });
   }
 }
 
 export async function prepareTlsServer(cfg: TlsServerConfig, nodeId: string): Promise<PreparedTlsServer> {
-  const cert = await readPem(cfg.cert, 'cert', cfg);
-  const key = await readPem(cfg.key, 'key', cfg);
+  const cert = await readTlsEntryFile('tls-server', cfg.name, 'cert', cfg.cert);
+  const key = await readTlsEntryFile('tls-server', cfg.name, 'key', cfg.key);
   try {
     new X509Certificate(cert);
   } catch (err) {
@@ -96,7 +97,7 @@ export async function prepareTlsServer(cfg: TlsServerConfig, nodeId: string): Pr
       });
     }
   }
-  const ca = cfg.clientcas !== '' ? await readPem(cfg.clientcas, 'clientcas', cfg) : undefined;
+  const ca = cfg.clientcas !== '' ? await readTlsEntryFile('tls-server', cfg.name, 'clientcas', cfg.clientcas) : undefined;
   const pins = decodeFingerprints(cfg.pinnedclientcert, cfg);
   const wantsClientCert = cfg.requireclientcert || cfg.clientcas !== '';
   const options: TlsOptions = {
