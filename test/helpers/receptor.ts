@@ -15,6 +15,7 @@ import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { rawCommand } from '../interop/support/raw.js';
 
 export const RECEPTOR_EXPECTED_VERSION = '1.6.5';
 export const RECEPTORCTL_EXPECTED_VERSION = '1.6.5';
@@ -358,6 +359,25 @@ async function startControlNode(kind: 'receptor' | 'meshctl', options: ReceptorO
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  // Then until its own advertisements are complete. Receptor sends its service ads as each service starts
+  // (sendServiceAds), so for a moment after start `status` can lack the ctltls service or the WorkCommands;
+  // two `status` calls taken then differ (seen once in CI: meshctl vs receptorctl status, unix).
+  const services = ['control', ...(options.controlTls ? ['ctltls'] : [])];
+  const workTypes = (options.workCommands ?? []).length;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await stop();
+      throw new Error(`${kind} node ${nodeId} exited during startup (code ${child.exitCode}): ${log.trim()}`);
+    }
+    const advertised = await ownAdvertisements(socketPath, nodeId).catch(() => []);
+    const complete = services.every((svc) => advertised.some((a) => a.Service === svc && (a.WorkCommands?.length ?? 0) === workTypes));
+    if (complete) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${kind} node ${nodeId} did not advertise ${services.join(', ')} with ${workTypes} work types within 20 s: ${log.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
     nodeId,
     dir,
@@ -373,6 +393,14 @@ async function startControlNode(kind: 'receptor' | 'meshctl', options: ReceptorO
     items,
     stop,
   };
+}
+
+/** The node's own advertisements from `status`. */
+async function ownAdvertisements(socketPath: string, nodeId: string): Promise<{ Service: string; WorkCommands?: unknown[] | null }[]> {
+  const reply = JSON.parse(await rawCommand(socketPath, '{"command":"status","requested_fields":["Advertisements"]}', 5_000)) as {
+    Advertisements: { NodeID: string; Service: string; WorkCommands?: unknown[] | null }[] | null;
+  };
+  return (reply.Advertisements ?? []).filter((a) => a.NodeID === nodeId);
 }
 
 // ------------------------------------------------------------------------------------------ running processes
