@@ -5,6 +5,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, webcrypto, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { MeshctlError, UsageError } from '../errors.js';
+import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from './pem.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -36,8 +37,8 @@ export function privateKeyToPem(key: KeyObject): string {
  * commands cannot use them either.
  */
 export function parsePrivateKey(pem: string): KeyObject {
-  if (/ENCRYPTED/.test(pem)) {
-    throw new MeshctlError('EBADFILE', 'private key is encrypted', { hint: 'decrypt it first, e.g. `openssl rsa -in KEY -out PLAIN.key`' });
+  if (isEncryptedKeyPem(pem)) {
+    throw new MeshctlError('EBADFILE', 'private key is encrypted', { hint: DECRYPT_KEY_HINT });
   }
   let key: KeyObject;
   try {

@@ -6,7 +6,8 @@ import { ConnectionError, MeshctlError, TlsError } from '../errors.js';
 import type { ClientTlsOptions } from '../client/options.js';
 import { formatAddress, type Address } from './address.js';
 import { StreamConn, type Conn } from './conn.js';
-import { describeTlsError, isTlsErrorCode } from './tls-errors.js';
+import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from '../certs/pem.js';
+import { describeTlsError, ENCRYPTED_CLIENT_KEY, isTlsErrorCode } from './tls-errors.js';
 
 export interface DialOptions {
   tls?: ClientTlsOptions;
@@ -32,6 +33,9 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
     try {
     if (address.kind === 'tls' && tls) {
       const t = opts.tls ?? {};
+      if (t.key !== undefined && isEncryptedKeyPem(t.key)) {
+        throw new TlsError(`tls: ${ENCRYPTED_CLIENT_KEY} (${where})`, { hint: DECRYPT_KEY_HINT });
+      }
       const servername = t.servername ?? (net.isIP(address.host) ? undefined : address.host);
       s = tls.connect({
         host: address.host,
@@ -152,6 +156,8 @@ function tlsHint(code: string): string {
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
     case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
       return 'the listener does not speak TLS: try tcp:// instead of tls://';
+    case 'ERR_OSSL_BAD_DECRYPT':
+      return DECRYPT_KEY_HINT;
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return 'connect by a name the certificate lists, or pass --insecureskipverify to skip the host-name check';
     case 'CERT_HAS_EXPIRED':

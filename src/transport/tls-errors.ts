@@ -1,6 +1,8 @@
 // Human wording for TLS failures. Node/OpenSSL codes are stable strings; messages are not.
 import type { Address } from './address.js';
 
+export const ENCRYPTED_CLIENT_KEY = 'the client key is encrypted (meshctl needs an unencrypted key)';
+
 const CERT_CODES: Record<string, string> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'server certificate is signed by an unknown authority',
   UNABLE_TO_GET_ISSUER_CERT: 'server certificate is signed by an unknown authority',
@@ -22,7 +24,7 @@ const CERT_CODES: Record<string, string> = {
   ERR_SSL_PACKET_LENGTH_TOO_LONG: 'the server did not answer with TLS',
   ERR_SSL_KEY_VALUES_MISMATCH: 'the client key does not match the client certificate',
   ERR_OSSL_X509_KEY_VALUES_MISMATCH: 'the client key does not match the client certificate',
-  ERR_OSSL_BAD_DECRYPT: 'the client key is encrypted (meshctl needs an unencrypted key)',
+  ERR_OSSL_BAD_DECRYPT: ENCRYPTED_CLIENT_KEY,
   ERR_OSSL_PEM_NO_START_LINE: 'a certificate or key file is not PEM',
 };
 

@@ -10,6 +10,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { TLSSocket, TlsOptions } from 'node:tls';
 import { MeshctlError } from '../../errors.js';
+import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from '../../certs/pem.js';
 import type { TlsServerConfig } from '../../config/types.js';
 
 const TLS12_CIPHERS = [
@@ -71,14 +72,21 @@ function decodeFingerprints(list: string[], cfg: TlsServerConfig): Buffer[] {
 
 /** Reads a file named by a tls-server or tls-client entry; a failure names the entry, the key and the file. */
 export async function readTlsEntryFile(section: 'tls-server' | 'tls-client', name: string, what: string, file: string): Promise<Buffer> {
+  let data: Buffer;
   try {
-    return await readFile(file);
+    data = await readFile(file);
   } catch (err) {
     throw new MeshctlError('EBADCONFIG', `${section} '${name}': cannot read ${what} '${file}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
       cause: err,
       hint: `check the path in the ${section} entry`,
     });
   }
+  // Receptor's tls.LoadX509KeyPair cannot use an encrypted key either; saying so beats OpenSSL's
+  // `bad decrypt` (or, by chance, `DECODER routines::unsupported`) when the first connection comes.
+  if (what === 'key' && isEncryptedKeyPem(data)) {
+    throw new MeshctlError('EBADCONFIG', `${section} '${name}': key '${file}' is encrypted`, { hint: DECRYPT_KEY_HINT });
+  }
+  return data;
 }
 
 export async function prepareTlsServer(cfg: TlsServerConfig, nodeId: string): Promise<PreparedTlsServer> {

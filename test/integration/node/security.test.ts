@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshctlError } from '../../../src/errors.js';
 import { signWorkToken } from '../../../src/node/work/signing.js';
-import { makeTestPki, type TestPki } from '../../helpers/certs.js';
+import { makeEncryptedKey, makeTestPki, type TestPki } from '../../helpers/certs.js';
 import { startTestNode, type TestNode } from '../../helpers/node.js';
 import { exchange, RawConn, waitForStatus } from './raw-client.js';
 
@@ -208,6 +208,19 @@ describe('TLS control listener', () => {
       expect(JSON.parse(lines[0]!)).toMatchObject({ Success: true, From: 'tlsnode' });
     } finally {
       await n.close();
+    }
+  });
+  it('tls - an encrypted tls-server key is refused at start, naming the file', async () => {
+    for (const format of ['pkcs1', 'pkcs8'] as const) {
+      const enc = await makeEncryptedKey(pki.nodes.other!, 'pw', format);
+      const err = await startTestNode({
+        nodeId: 'tlsnode',
+        tlsServer: { cert: pki.nodes.other!.certPath, key: enc.keyPath, skipreceptornamescheck: true },
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MeshctlError);
+      expect((err as MeshctlError).code).toBe('EBADCONFIG');
+      expect((err as MeshctlError).message).toBe(`tls-server 'testtls': key '${enc.keyPath}' is encrypted`);
+      expect((err as MeshctlError).hint).toMatch(/^decrypt it first/);
     }
   });
 });
