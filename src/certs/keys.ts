@@ -5,7 +5,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, webcrypto, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { MeshctlError, UsageError } from '../errors.js';
-import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from './pem.js';
+import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from '../transport/tls-material.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 

@@ -34,19 +34,6 @@ export function pemBlocks(text: string): PemBlock[] {
   return out;
 }
 
-export const DECRYPT_KEY_HINT = 'decrypt it first, e.g. `openssl rsa -in KEY -out PLAIN.key`';
-
-/**
- * True when `text` holds an encrypted private key: PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy PEM key with
- * `Proc-Type: 4,ENCRYPTED`. Checked before OpenSSL sees the key: without a passphrase OpenSSL decrypts with an
- * empty one, and about one time in 200 the garbage happens to end in valid padding, so its error is then
- * `DECODER routines::unsupported` instead of `bad decrypt` and says nothing about encryption.
- */
-export function isEncryptedKeyPem(text: string | Uint8Array): boolean {
-  const s = typeof text === 'string' ? text : Buffer.from(text).toString('latin1');
-  return s.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /^Proc-Type:\s*4,\s*ENCRYPTED\s*$/m.test(s);
-}
-
 export function toPem(type: string, der: Uint8Array | ArrayBuffer): string {
   const b64 = Buffer.from(der instanceof ArrayBuffer ? new Uint8Array(der) : der).toString('base64');
   const lines = b64.match(/.{1,64}/g) ?? [];

@@ -6,7 +6,7 @@ import { ConnectionError, MeshctlError, TlsError } from '../errors.js';
 import type { ClientTlsOptions } from '../client/options.js';
 import { formatAddress, type Address } from './address.js';
 import { StreamConn, type Conn } from './conn.js';
-import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from '../certs/pem.js';
+import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from './tls-material.js';
 import { describeTlsError, ENCRYPTED_CLIENT_KEY, isTlsErrorCode } from './tls-errors.js';
 
 export interface DialOptions {

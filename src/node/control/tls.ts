@@ -10,7 +10,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { TLSSocket, TlsOptions } from 'node:tls';
 import { MeshctlError } from '../../errors.js';
-import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from '../../certs/pem.js';
+import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from '../../transport/tls-material.js';
 import type { TlsServerConfig } from '../../config/types.js';
 
 const TLS12_CIPHERS = [
