@@ -11,7 +11,7 @@ import { classify, stackText } from './exit-codes.js';
 import { debugRequested, GLOBAL_OPTIONS_WITH_VALUE, resolveGlobals } from './global-options.js';
 import { IOStreams } from './io/iostreams.js';
 import { isBrokenPipe, StdoutClosedError } from './io/write.js';
-import { buildProgram } from './program.js';
+import { buildProgram, scopeFor } from './program.js';
 
 /** After Ctrl-C or a closed stdout, how long a command may take to clean up before main closes everything. */
 const ABORT_GRACE_MS = 2000;
@@ -125,7 +125,7 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
       const { registerCertCommands } = await import('../commands/cert/register.js');
       ctx.registerCert = registerCertCommands;
     }
-    const program = buildProgram(ctx);
+    const program = buildProgram(ctx, scopeFor(args, operand));
     await program.parseAsync(args, { from: 'user' });
     return state.exit;
   } catch (err) {

@@ -17,7 +17,31 @@ import { meshctlVersion } from './version.js';
 
 export type { CommandModule, ProgramContext } from './define/common.js';
 
-export function buildProgram(ctx: ProgramContext): Command {
+/** The top-level commands, in help order. program.test.ts checks it against the full tree. */
+export const TOP_LEVEL_COMMANDS = ['status', 'ping', 'traceroute', 'reload', 'version', 'connect', 'work', 'node', 'cert', 'demo'] as const;
+
+/**
+ * Which top-level commands to define. Building all of them costs a few ms of start-up (commander creates an
+ * Option per flag, and every leaf carries the global option copies), and parsing `meshctl status ...` never
+ * looks at the others. `only`: the command argv names; when it is a command, only that one is defined. Help
+ * for the root, `help` and unknown commands (with their "did you mean") get the full tree. `none`: argv asks
+ * for the version only.
+ */
+export interface ProgramScope {
+  only?: string;
+  none?: boolean;
+}
+
+/** The scope main builds for `argv` (already normalised), given its first operand. */
+export function scopeFor(argv: readonly string[], operand: string | undefined): ProgramScope {
+  if (operand !== undefined) return { only: operand };
+  return { none: argv.length === 1 && (argv[0] === '-V' || argv[0] === '--version') };
+}
+
+export function buildProgram(ctx: ProgramContext, scope: ProgramScope = {}): Command {
+  const { only } = scope;
+  const want = (name: string): boolean =>
+    !scope.none && (only === undefined || !(TOP_LEVEL_COMMANDS as readonly string[]).includes(only) || only === name);
   const { io } = ctx;
   const program = new Command('meshctl');
   program
@@ -53,10 +77,10 @@ Exit status: 0 ok, 1 unit failed / ping failed, 2 usage, 3 connection, 4 TLS, 5 
   );
 
   // Settings above are copied to subcommands created with .command() from here on.
-  defineMeshCommands(program, ctx);
-  defineWorkCommands(program, ctx);
-  defineNodeCommand(program, ctx);
-  defineCertCommand(program, ctx);
-  defineDemoCommand(program, ctx);
+  defineMeshCommands(program, ctx, want);
+  if (want('work')) defineWorkCommands(program, ctx);
+  if (want('node')) defineNodeCommand(program, ctx);
+  if (want('cert')) defineCertCommand(program, ctx);
+  if (want('demo')) defineDemoCommand(program, ctx);
   return program;
 }

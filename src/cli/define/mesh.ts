@@ -9,12 +9,12 @@ import type { TracerouteOptions } from '../../commands/traceroute.js';
 import type { VersionOptions } from '../../commands/version.js';
 import { leaf, positiveInt, seconds, type ProgramContext } from './common.js';
 
-export function defineMeshCommands(program: Command, ctx: ProgramContext): void {
-  leaf(program, 'status', 'show the node, its connections, routes, advertised services and work types', { structured: true }, (c) =>
+export function defineMeshCommands(program: Command, ctx: ProgramContext, want: (name: string) => boolean = () => true): void {
+  if (want('status')) leaf(program, 'status', 'show the node, its connections, routes, advertised services and work types', { structured: true }, (c) =>
     c.action((o: StatusOptions, cmd: Command) => ctx.invoke(cmd, { json: o.json, yaml: o.yaml }, () => import('../../commands/status.js'))),
   );
 
-  leaf(program, 'ping', 'ping a node of the mesh', { structured: true }, (c) =>
+  if (want('ping')) leaf(program, 'ping', 'ping a node of the mesh', { structured: true }, (c) =>
     c
       .argument('<node>', "node id ('localhost' is the node itself)")
       .addOption(new Option('--count <n>', 'number of pings').default(4).argParser(positiveInt))
@@ -24,7 +24,7 @@ export function defineMeshCommands(program: Command, ctx: ProgramContext): void 
       ),
   );
 
-  leaf(program, 'traceroute', 'show the hops to a node', { structured: true }, (c) =>
+  if (want('traceroute')) leaf(program, 'traceroute', 'show the hops to a node', { structured: true }, (c) =>
     c
       .argument('<node>', 'node id')
       .action((node: string, o: TracerouteOptions, cmd: Command) =>
@@ -32,15 +32,15 @@ export function defineMeshCommands(program: Command, ctx: ProgramContext): void 
       ),
   );
 
-  leaf(program, 'reload', "make the node re-read its configuration file", { structured: true }, (c) =>
+  if (want('reload')) leaf(program, 'reload', "make the node re-read its configuration file", { structured: true }, (c) =>
     c.action((o: ReloadOptions, cmd: Command) => ctx.invoke(cmd, { json: o.json, yaml: o.yaml }, () => import('../../commands/reload.js'))),
   );
 
-  leaf(program, 'version', "show meshctl's version and the node's", { structured: true }, (c) =>
+  if (want('version')) leaf(program, 'version', "show meshctl's version and the node's", { structured: true }, (c) =>
     c.action((o: VersionOptions, cmd: Command) => ctx.invoke(cmd, { json: o.json, yaml: o.yaml }, () => import('../../commands/version.js'))),
   );
 
-  leaf(program, 'connect', 'connect stdin/stdout to a service on a node (end of stdin is passed on as a half-close)', {}, (c) =>
+  if (want('connect')) leaf(program, 'connect', 'connect stdin/stdout to a service on a node (end of stdin is passed on as a half-close)', {}, (c) =>
     c
       .argument('<node>', "node id ('localhost' is the node itself)")
       .argument('<service>', 'service name, e.g. control')

@@ -2,10 +2,10 @@
 // imported but commander (gh's first kind of command test).
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
-import { normaliseArgv } from '../../../src/cli/argv.js';
+import { firstOperand, normaliseArgv } from '../../../src/cli/argv.js';
 import { classify } from '../../../src/cli/exit-codes.js';
-import { resolveGlobals, type GlobalOptions } from '../../../src/cli/global-options.js';
-import { buildProgram, type ProgramContext } from '../../../src/cli/program.js';
+import { GLOBAL_OPTIONS_WITH_VALUE, resolveGlobals, type GlobalOptions } from '../../../src/cli/global-options.js';
+import { buildProgram, scopeFor, TOP_LEVEL_COMMANDS, type ProgramContext } from '../../../src/cli/program.js';
 import { fakeIo } from './fake-io.js';
 
 interface Call {
@@ -43,7 +43,9 @@ async function parse(argv: string[]): Promise<{ call?: Call; exit?: number; mess
     },
   };
   try {
-    await buildProgram(ctx).parseAsync(normaliseArgv(argv), { from: 'user' });
+    // As main builds it: only the command argv names (see scopeFor).
+    const args = normaliseArgv(argv);
+    await buildProgram(ctx, scopeFor(args, firstOperand(args, GLOBAL_OPTIONS_WITH_VALUE))).parseAsync(args, { from: 'user' });
     return { call: calls[0], out: f.stdout(), err: f.stderr(), nodeRuns };
   } catch (err) {
     const v = classify(err);
@@ -167,6 +169,41 @@ describe('program - commands', () => {
     expect(r.exit).toBeUndefined();
     expect(r.nodeRuns).toEqual([{ config: 'node.yaml' }]);
     expect((await parse(['node'])).exit).toBe(2);
+  });
+});
+
+describe('program - only the command argv names is built', () => {
+  const ctx = (): ProgramContext => {
+    const f = fakeIo();
+    return { io: f.io, extension: { io: f.io, signal: new AbortController().signal, debug: () => false, run: async () => undefined }, invoke: async () => undefined };
+  };
+  const names = (c: Command): string[] => c.commands.map((x) => x.name()).filter((n) => n !== 'help');
+
+  it('program - TOP_LEVEL_COMMANDS is the full tree, in order', () => {
+    expect(names(buildProgram(ctx()))).toEqual([...TOP_LEVEL_COMMANDS]);
+  });
+
+  it('program - a command builds only itself; help, unknown words and no command build everything', () => {
+    for (const name of TOP_LEVEL_COMMANDS) expect(names(buildProgram(ctx(), scopeFor([name], name)))).toEqual([name]);
+    expect(names(buildProgram(ctx(), scopeFor(['help', 'status'], 'help')))).toEqual([...TOP_LEVEL_COMMANDS]);
+    expect(names(buildProgram(ctx(), scopeFor(['stauts'], 'stauts')))).toEqual([...TOP_LEVEL_COMMANDS]);
+    expect(names(buildProgram(ctx(), scopeFor(['--help'], undefined)))).toEqual([...TOP_LEVEL_COMMANDS]);
+    expect(names(buildProgram(ctx(), scopeFor([], undefined)))).toEqual([...TOP_LEVEL_COMMANDS]);
+    expect(names(buildProgram(ctx(), scopeFor(['--version'], undefined)))).toEqual([]);
+    expect(names(buildProgram(ctx(), scopeFor(['--version', '--help'], undefined)))).toEqual([...TOP_LEVEL_COMMANDS]);
+  });
+
+  it('program - help of a command and of the root read the same with the partial tree', async () => {
+    const whole = fakeIo();
+    const part = fakeIo();
+    const run = async (io: ReturnType<typeof fakeIo>, scope: Parameters<typeof buildProgram>[1]) =>
+      buildProgram({ ...ctx(), io: io.io }, scope).parseAsync(['work', 'submit', '--help'], { from: 'user' }).catch(() => undefined);
+    await run(whole, {});
+    await run(part, { only: 'work' });
+    expect(part.stdout()).toBe(whole.stdout());
+    expect(part.stdout()).toContain('--payload-literal');
+    const root = await parse(['--help']);
+    for (const name of TOP_LEVEL_COMMANDS) expect(root.out).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
   });
 });
 
