@@ -72,12 +72,22 @@ export function timeOnce(cmd, args, env = {}) {
   return ms;
 }
 
-/** Median wall time over `runs` runs after `warmup` runs. */
-export function timeMedian(cmd, args, { runs = 21, warmup = 3, env = {} } = {}) {
-  for (let i = 0; i < warmup; i++) timeOnce(cmd, args, env);
-  const xs = [];
-  for (let i = 0; i < runs; i++) xs.push(timeOnce(cmd, args, env));
-  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs };
+/**
+ * Median wall times of several commands measured in interleaved rounds (each round runs every command once, the
+ * order rotating), so that drift in the load of a shared machine hits every command alike and their ratios hold.
+ * `cmds`: [name, cmd, args, runs?]; a command with fewer runs sits out the later rounds.
+ */
+export function timeInterleaved(cmds, { runs = 41, warmup = 3 } = {}) {
+  for (const [, cmd, args] of cmds) for (let i = 0; i < warmup; i++) timeOnce(cmd, args);
+  const xs = cmds.map(() => []);
+  for (let round = 0; round < runs; round++) {
+    for (let k = 0; k < cmds.length; k++) {
+      const j = (k + round) % cmds.length;
+      const [, cmd, args, n = runs] = cmds[j];
+      if (round < n) xs[j].push(timeOnce(cmd, args));
+    }
+  }
+  return cmds.map(([name], j) => [name, { median: median(xs[j]), min: Math.min(...xs[j]), max: Math.max(...xs[j]), runs: xs[j].length }]);
 }
 
 export function which(cmd) {
