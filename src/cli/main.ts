@@ -10,7 +10,7 @@ import type { Factory } from './factory.js';
 import { classify, stackText } from './exit-codes.js';
 import { debugRequested, GLOBAL_OPTIONS_WITH_VALUE, resolveGlobals } from './global-options.js';
 import { IOStreams } from './io/iostreams.js';
-import { isBrokenPipe, StdoutClosedError } from './io/write.js';
+import { flushed, isBrokenPipe, StdoutClosedError } from './io/write.js';
 import { buildProgram, scopeFor } from './program.js';
 
 /** After Ctrl-C or a closed stdout, how long a command may take to clean up before main closes everything. */
@@ -132,6 +132,9 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
     return report(stdoutClosed ? new StdoutClosedError(err) : err, streams, state);
   } finally {
     await state.factory?.close();
+    // Output a command wrote without waiting (cert inspect of a large bundle) may still be on its way to a pipe;
+    // its EPIPE (`| head`) would arrive after the listener is gone and crash with a stack trace. Wait for it.
+    await flushed(streams.stdout).catch(() => undefined);
     streams.stdout.off('error', onStdoutError);
     if (handleSignals) {
       process.off('SIGINT', onSigint);

@@ -1,6 +1,6 @@
 // Makes sure dist/ is built from the current sources before the e2e suite spawns bin/meshctl.js.
 // `npm test` builds first anyway; this covers `npx vitest run test/e2e` on its own. Type errors elsewhere in the
-// tree don't stop tsc from emitting; the bundle (dist/cli-bundle/main.js) is what bin/meshctl.js loads.
+// tree don't stop tsc from emitting; the bundle (dist/cli-bundle/main.cjs) is what bin/meshctl.js loads.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'meshctl.js');
-const MAIN = join(ROOT, 'dist', 'cli-bundle', 'main.js');
+const MAIN = join(ROOT, 'dist', 'cli-bundle', 'main.cjs');
 
 function newestSource(dir: string): number {
   let newest = 0;

@@ -2,7 +2,7 @@
 // one JSON document under --json, one error line per failure, Ctrl-C and `| head`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,30 +146,43 @@ describe('e2e - basics', () => {
 
 describe('e2e - start-up', () => {
   /**
-   * Modules of interest that a run of meshctl loads: a resolve hook reports every module URL; files of the CLI
-   * bundle are mapped to the sources they hold (dist/cli-bundle/inputs.json, written by scripts/bundle-cli.mjs).
+   * Modules of interest that a run of meshctl runs, read from V8's coverage (NODE_V8_COVERAGE): every file Node
+   * loaded (external packages such as cli-table3 or @peculiar/x509), and inside dist/cli-bundle/main.cjs the module
+   * wrappers esbuild names by source path that were called. A bundled source without a wrapper runs at load
+   * (dist/cli-bundle/inputs.json, written by scripts/bundle-cli.mjs, lists them all).
    */
   async function loaded(args: string[], env: Record<string, string> = {}): Promise<string[]> {
-    const hook = join(dir, 'hook.mjs');
-    const reg = join(dir, 'register.mjs');
-    await writeFile(hook, `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; }`);
-    await writeFile(reg, `import { register } from 'node:module'; register(${JSON.stringify('file://' + hook)});`);
-    const r = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ['--import', reg, BIN, ...args], {
+    const cov = await mkdtemp(join(dir, 'cov-'));
+    await new Promise<void>((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], {
         cwd: ROOT,
-        env: { ...baseEnv(), MESHCTL_SOCKET: node.socketPath, ...env },
+        env: { ...baseEnv(), MESHCTL_SOCKET: node.socketPath, NODE_V8_COVERAGE: cov, ...env },
       });
-      let err = '';
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.stdout.resume();
-      child.on('close', () => resolve(err));
+      child.stderr.resume();
+      child.on('close', () => resolve());
     });
-    const inputs = JSON.parse(await readFile(join(ROOT, 'dist', 'cli-bundle', 'inputs.json'), 'utf8')) as Record<string, string[]>;
+    const { inputs } = JSON.parse(await readFile(join(ROOT, 'dist', 'cli-bundle', 'inputs.json'), 'utf8')) as { inputs: string[] };
     const sources: string[] = [];
-    for (const [, url] of r.matchAll(/^LOADED (\S+)$/gm)) {
-      const bundled = /dist\/cli-bundle\/([^/]+\.js)$/.exec(url!);
-      sources.push(...(bundled ? (inputs[bundled[1]!] ?? []) : [url!]));
+    for (const file of await readdir(cov)) {
+      const report = JSON.parse(await readFile(join(cov, file), 'utf8')) as {
+        result: { url: string; functions: { functionName: string; ranges: { count: number }[] }[] }[];
+      };
+      for (const script of report.result) {
+        if (!script.url.endsWith('/dist/cli-bundle/main.cjs')) {
+          sources.push(script.url);
+          continue;
+        }
+        const wrapped = new Set<string>();
+        for (const fn of script.functions) {
+          if (!inputs.includes(fn.functionName)) continue;
+          wrapped.add(fn.functionName);
+          if (fn.ranges[0]!.count > 0) sources.push(fn.functionName);
+        }
+        sources.push(...inputs.filter((i) => !wrapped.has(i)));
+      }
     }
+    expect(sources.some((p) => p.startsWith('src/cli/'))).toBe(true); // the coverage did see the bundle
     const areas = sources.map((p) => /node_modules\/(chalk|cli-table3|ora|yaml|@peculiar)\/|src\/(client|render|node|certs)\//.exec(p)).filter((m) => m !== null);
     return [...new Set(areas.map((m) => m[1] ?? m[2]!))].sort();
   }
@@ -225,6 +238,16 @@ describe('e2e - work', () => {
     expect(r.out.trim()).toBe('100');
     expect(r.err).toBe('status=0\n');
     await meshctl(['work', 'release', id]);
+  });
+
+  it('e2e - stdout closed early after the command wrote it all without waiting (cert inspect | head): exit 0, no stack trace', async () => {
+    // cert inspect writes its report in one go; ~0.5 MiB is more than a pipe holds, so the EPIPE comes after the
+    // command returned (it used to crash with an unhandled 'error' event).
+    const bundle = join(dir, 'bundle.pem');
+    await writeFile(bundle, pki.ca.certPem.repeat(1000));
+    const r = await sh(`node ${BIN} cert inspect ${bundle} | head -c 100 | wc -c; echo "status=\${PIPESTATUS[0]}" >&2`);
+    expect(r.out.trim()).toBe('100');
+    expect(r.err).toBe('status=0\n');
   });
 
   it('e2e - Ctrl-C while following exits 130 and --rm still releases the unit', async () => {
