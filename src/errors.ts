@@ -21,6 +21,8 @@ export const EXIT = {
   INTERNAL: 70,
   /** Interrupted by SIGINT (Ctrl-C), as shells report it. */
   INTERRUPTED: 130,
+  /** Stopped by SIGTERM (CI cancellation, `timeout`), as shells report it. */
+  TERMINATED: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -60,8 +62,11 @@ export const ERROR_TABLE = {
   EUNITFAILED: { exit: EXIT.UNIT_FAILED, hint: 'see `meshctl work status ID` for details' },
   EPINGFAILED: { exit: EXIT.UNIT_FAILED, hint: 'check routes with `meshctl status`' },
   EINCOMPLETE: { exit: EXIT.INCOMPLETE, hint: 'resume with `meshctl work results ID --start-pos N`' },
+  // local I/O: reading a submit's payload (file or stdin) failed after the upload began
+  EPAYLOAD: { exit: EXIT.INTERNAL, hint: 'check the payload file, or the program writing to stdin' },
   // other
   EABORTED: { exit: EXIT.INTERRUPTED, hint: '' },
+  ETERMINATED: { exit: EXIT.TERMINATED, hint: '' },
   EINTERNAL: { exit: EXIT.INTERNAL, hint: 'rerun with --debug and report the stack trace' },
 } as const satisfies Record<string, { exit: number; hint: string }>;
 
@@ -123,10 +128,79 @@ export class ServerError extends MeshctlError {
   }
 }
 
+/**
+ * The caller's AbortSignal fired. `signal` names the process signal behind it when there was one (the CLI aborts
+ * with SIGINT or SIGTERM): SIGTERM gives the code ETERMINATED (exit 143), anything else EABORTED (exit 130).
+ */
 export class AbortError extends MeshctlError {
   override name = 'AbortError';
-  constructor(message = 'aborted', options: MeshctlErrorOptions = {}) {
-    super('EABORTED', message, options);
+  readonly signal: 'SIGINT' | 'SIGTERM' | undefined;
+  constructor(message = 'aborted', options: MeshctlErrorOptions & { signal?: 'SIGINT' | 'SIGTERM' } = {}) {
+    super(options.signal === 'SIGTERM' ? 'ETERMINATED' : 'EABORTED', message, options);
+    this.signal = options.signal;
+  }
+}
+
+/** Why a submit's upload stopped early. */
+export type UploadStop =
+  /** The caller's signal fired (the CLI: Ctrl-C or SIGTERM); `cause` is the signal's AbortError. */
+  | 'aborted'
+  /** Reading the payload failed (a file read error, a broken stdin); `cause` is that error. */
+  | 'payload'
+  /** The node answered a line (`ERROR: ...`) before the payload's end; `cause` is the ServerError. */
+  | 'node'
+  /** The connection broke (closed or reset by the node, or a write failed); `cause` is the ConnectionError. */
+  | 'connection';
+
+/**
+ * A submit's payload upload stopped before the payload's end, after the node created the unit. The client then
+ * resets the connection (TCP RST; for TLS, on the TCP socket under it) instead of half-closing it: Receptor
+ * copies the payload until EOF (controlsvc.go ReadFromConn, io.Copy) and starts the unit on whatever it got,
+ * so a clean EOF would run the unit on a partial payload, while a reset fails it ("Error reading input data").
+ *
+ * `bytesSent`: payload bytes handed to the connection before the stop; the node received at most these.
+ * `reset`: whether a reset was sent. A Unix socket has none: closing it reads as an ordinary end of stream.
+ * `code` follows the cause: EABORTED/ETERMINATED, EPAYLOAD, ESERVER (or EUNKNOWNUNIT), or the connection's.
+ */
+export class UploadInterruptedError extends MeshctlError {
+  override name = 'UploadInterruptedError';
+  readonly unitId: string;
+  readonly bytesSent: number;
+  readonly stop: UploadStop;
+  readonly reset: boolean;
+  /** The node's text after `ERROR: ` when it answered during the upload (stop 'node'). */
+  readonly serverMessage: string | undefined;
+
+  constructor(
+    info: { unitId: string; bytesSent: number; stop: UploadStop; reset: boolean; cause: unknown },
+    options: Omit<MeshctlErrorOptions, 'cause'> = {},
+  ) {
+    const { unitId, bytesSent, stop, cause } = info;
+    const code: ErrorCode = stop === 'payload' || !(cause instanceof MeshctlError) ? 'EPAYLOAD' : cause.code;
+    const why = cause instanceof Error ? cause.message : String(cause);
+    let message: string;
+    switch (stop) {
+      case 'aborted':
+        message = `upload of work unit '${unitId}' interrupted at byte ${bytesSent}`;
+        break;
+      case 'payload':
+        message = `reading the payload of work unit '${unitId}' failed at byte ${bytesSent}: ${why}`;
+        break;
+      case 'node':
+        message =
+          cause instanceof ServerError
+            ? `node answered 'ERROR: ${cause.serverMessage}' at byte ${bytesSent} of the payload of work unit '${unitId}'`
+            : `${why} at byte ${bytesSent} of the payload of work unit '${unitId}'`;
+        break;
+      default:
+        message = `connection lost at byte ${bytesSent} of the payload of work unit '${unitId}': ${why}`;
+    }
+    super(code, message, { hint: cause instanceof MeshctlError && stop !== 'payload' ? cause.hint : undefined, ...options, cause });
+    this.unitId = unitId;
+    this.bytesSent = bytesSent;
+    this.stop = stop;
+    this.reset = info.reset;
+    this.serverMessage = cause instanceof ServerError ? cause.serverMessage : undefined;
   }
 }
 

@@ -13,6 +13,8 @@ export {
   TlsError,
   ServerError,
   AbortError,
+  UploadInterruptedError,
+  type UploadStop,
   EXIT,
   ERROR_TABLE,
   exitCodeOf,

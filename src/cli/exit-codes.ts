@@ -2,7 +2,7 @@
 // (EXIT, ERROR_TABLE); this file only adds what the CLI layer throws: commander's parse errors, the
 // stdout-closed signal, and a command's explicit "exit with N".
 import { CommanderError } from 'commander';
-import { ERROR_TABLE, EXIT, MeshctlError } from '../errors.js';
+import { AbortError, ERROR_TABLE, EXIT, MeshctlError } from '../errors.js';
 import { StdoutClosedError } from './io/write.js';
 
 /** A command that already printed what went wrong and only needs the process to end with `code`. */
@@ -46,8 +46,10 @@ export function classify(err: unknown): Verdict {
       }
     }
   }
+  // A bare interruption says nothing (exit 130 or 143); a command that explains what it left behind throws its
+  // own error with the AbortError as cause (an interrupted submit upload), and that is printed.
+  if (err instanceof AbortError) return { exit: err.exitCode, stack: false };
   if (err instanceof MeshctlError) {
-    if (err.code === 'EABORTED') return { exit: EXIT.INTERRUPTED, stack: false };
     return { exit: err.exitCode, message: err.message, hint: err.hint || undefined, stack: err.exitCode !== EXIT.USAGE };
   }
   const message = err instanceof Error ? err.message : String(err);

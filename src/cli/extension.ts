@@ -12,13 +12,13 @@
 //
 // node: src/commands/node/run.ts exports
 //     runNode(opts: { config: string }, io: IOStreams, signal?: AbortSignal): Promise<number>
-//   `meshctl node -c FILE` resolves it lazily and returns its exit code. `signal` aborts on the first SIGINT
-//   (a second SIGINT exits 130 at once); SIGTERM is left to runNode.
+//   `meshctl node -c FILE` resolves it lazily and returns its exit code. `signal` aborts on the first SIGINT or
+//   SIGTERM (a second signal exits 130 / 143 at once).
 import type { IOStreams } from './io/iostreams.js';
 
 export interface CommandContext {
   io: IOStreams;
-  /** Aborted on SIGINT (Ctrl-C) and when stdout is closed early. */
+  /** Aborted on SIGINT (Ctrl-C), SIGTERM and when stdout is closed early. */
   signal: AbortSignal;
   /** True with the global --debug. */
   debug(): boolean;

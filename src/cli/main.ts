@@ -46,15 +46,23 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
   };
   streams.stdout.on('error', onStdoutError);
 
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(EXIT.INTERRUPTED); // second Ctrl-C: don't wait for clean-up
-    interrupted = true;
+  // SIGINT (Ctrl-C) and SIGTERM (CI cancellation, `timeout`) both abort the command through the one signal every
+  // command watches; the abort reason names the signal, so the exit status is 130 or 143.
+  let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
+  const exitFor = (sig: 'SIGINT' | 'SIGTERM') => (sig === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED);
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+    if (interrupted) process.exit(exitFor(sig)); // a second signal: don't wait for clean-up
+    interrupted = sig;
     state.factory?.spinner.stop();
-    controller.abort(new AbortError('interrupted'));
+    controller.abort(new AbortError(sig === 'SIGTERM' ? 'terminated' : 'interrupted', { signal: sig }));
   };
+  const onSigint = () => onSignal('SIGINT');
+  const onSigterm = () => onSignal('SIGTERM');
   const handleSignals = opts.signals ?? onProcess;
-  if (handleSignals) process.on('SIGINT', onSigint);
+  if (handleSignals) {
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
+  }
 
   /**
    * Runs `work`, ending early (with the abort reason) when interrupted or when stdout closes. The command sees
@@ -82,7 +90,7 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
         },
         (e) => {
           settle();
-          reject(signal.aborted ? signal.reason : e);
+          reject(signal.aborted && !explainsAbort(e, signal.reason) ? signal.reason : e);
         },
       );
     });
@@ -138,12 +146,23 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
     streams.stdout.off('error', onStdoutError);
     if (handleSignals) {
       process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
       if (interrupted) {
         // Something (a stdin read, a socket) may still hold the event loop after an interrupt: don't hang.
-        setTimeout(() => process.exit(EXIT.INTERRUPTED), 1000).unref();
+        const code = exitFor(interrupted);
+        setTimeout(() => process.exit(code), 1000).unref();
       }
     }
   }
+}
+
+/**
+ * After an abort a command's error is usually a consequence of it (a closed socket) and the abort reason stands
+ * in for it. An error of its own whose cause is the abort reason explains what the interruption left behind
+ * (`upload interrupted at byte N ...`): that one is kept.
+ */
+function explainsAbort(err: unknown, reason: unknown): boolean {
+  return err instanceof MeshctlError && !(err instanceof AbortError) && err.cause === reason;
 }
 
 function report(err: unknown, io: IOStreams, state: { factory?: Factory; debug: boolean }): number {

@@ -73,7 +73,7 @@ Environment:
   NO_COLOR, FORCE_COLOR                colour control
 
 Exit status: 0 ok, 1 unit failed / ping failed, 2 usage, 3 connection, 4 TLS, 5 node refused,
-6 incomplete results, 70 internal error, 130 interrupted (see docs/exit-codes.md).`,
+6 incomplete results, 70 internal error, 130 interrupted, 143 terminated (see docs/exit-codes.md).`,
   );
 
   // Settings above are copied to subcommands created with .command() from here on.

@@ -32,7 +32,7 @@ import { dial } from '../transport/dial.js';
 import type { Conn } from '../transport/conn.js';
 import type { CommandOptions, ControlClientOptions, PayloadSource, ResultsOptions, SubmitRequest } from './options.js';
 import { Session } from './session.js';
-import { payloadChunks } from './payload.js';
+import { uploadPayload } from './upload.js';
 import { ResultsStream } from './results-stream.js';
 import { ServiceBridge } from './service-bridge.js';
 import { FollowStream, type FollowOptions } from './follow.js';
@@ -119,26 +119,32 @@ export class ControlClient {
    * (bytes sent earlier would be read as commands if the submit fails), ends with a half-close, and the
    * final line is `{"result":...,"unitid":...}`. An `ERROR:` after the payload leaves a Failed unit behind:
    * the ServerError then carries `data.unitId`.
+   *
+   * The node is heard while the payload goes out: if it answers (`ERROR: ...`) or the connection breaks, sending
+   * stops at once. An upload that stops early for any reason — that, the signal, a failing payload read — throws
+   * UploadInterruptedError (unit id, bytes sent) after resetting the connection, so the node never takes part of
+   * a payload for all of it (see upload.ts). Until the payload's end, every tear-down of this connection is a
+   * reset, also while waiting for `Work unit created`: an orderly close there would run the unit on no payload.
+   * A Readable payload is destroyed when the upload stops early.
    */
   async workSubmit(req: SubmitRequest, payload: PayloadSource, opts: { signal?: AbortSignal; onCreated?: (unitId: string) => void } = {}): Promise<SubmitResult> {
     const line = workSubmitRequest(req);
-    const session = await this.openSession(opts.signal);
+    const signal = anySignal(opts.signal, this.opts.signal);
+    const session = await this.openSession(signal);
     try {
-      const first = await session.request(line, { timeoutMs: this.commandTimeout(), signal: opts.signal });
+      session.guardPayload();
+      const first = await session.request(line, { timeoutMs: this.commandTimeout(), signal });
       const unitId = parseSubmitCreated(first[0]!);
       if (unitId === null) {
+        // Refused: no unit waits for a payload, so the connection may end in order.
+        session.guardPayload(false);
         const reply = parseReply(first[0]!);
         if (reply.kind === 'error') throw new ServerError(reply.message);
         throw new MeshctlError('EPROTOCOL', `unexpected reply to work submit: '${first[0]}'`);
       }
       opts.onCreated?.(unitId);
-      for await (const chunk of payloadChunks(payload)) {
-        if (opts.signal?.aborted) throw new MeshctlError('EABORTED', 'aborted', { data: { unitId } });
-        await session.write(chunk);
-      }
-      await session.end();
-      // No timeout here: for remote work Receptor forwards the whole payload before answering.
-      const last = await session.readLine(0, undefined, opts.signal);
+      // No timeout for the final line: for remote work Receptor forwards the whole payload before answering.
+      const last = await uploadPayload(session, payload, { unitId, where: this.route.where, signal });
       if (last === null) {
         throw new ConnectionError('ECLOSED', `${this.route.where} closed the connection before confirming unit ${unitId}`, {
           data: { unitId },

@@ -49,6 +49,13 @@ export class ServiceBridge implements AsyncIterable<Buffer> {
         session.close();
         onClose();
       },
+      // Resets the connection to the node we talk to; that node ends the mesh stream to the service.
+      reset() {
+        destroyed = true;
+        const sent = session.reset();
+        onClose();
+        return sent;
+      },
       get destroyed() {
         return destroyed || session.closed;
       },

@@ -25,6 +25,7 @@ export class Session {
   private readonly reader: LineReader;
   private queue: Promise<unknown> = Promise.resolve();
   private eof = false;
+  private guarded = false;
 
   private constructor(
     private readonly conn: Conn,
@@ -132,8 +133,8 @@ export class Session {
 
   private nextChunk(timeoutMs: number, onTimeout?: () => Error, signal?: AbortSignal): Promise<Buffer | null> {
     if (signal?.aborted) {
-      this.conn.destroy();
-      return Promise.reject(new AbortError());
+      this.teardown();
+      return Promise.reject(abortReason(signal));
     }
     if (!(timeoutMs > 0) && !signal) return this.conn.next();
     return new Promise((resolve, reject) => {
@@ -148,15 +149,15 @@ export class Session {
           ? setTimeout(() => {
               if (settled) return;
               finish();
-              this.conn.destroy();
+              this.teardown();
               reject(onTimeout ? onTimeout() : new ConnectionError('ETIMEDOUT', 'timed out'));
             }, timeoutMs)
           : undefined;
       const onAbort = () => {
         if (settled) return;
         finish();
-        this.conn.destroy();
-        reject(new AbortError());
+        this.teardown();
+        reject(abortReason(signal!));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.conn.next().then(
@@ -185,7 +186,7 @@ export class Session {
       if (this.eof) return;
       // One abort listener for the whole stream, not one per chunk (add/removeEventListener on an
       // AbortSignal.any signal costs microseconds, and a TLS GiB is 65,536 chunks).
-      if (signal?.aborted) throw new AbortError();
+      if (signal?.aborted) throw abortReason(signal);
       let aborted = false;
       const onAbort = () => {
         aborted = true;
@@ -195,7 +196,7 @@ export class Session {
       try {
         for (;;) {
           const chunk = await this.conn.next();
-          if (aborted) throw new AbortError();
+          if (aborted) throw abortReason(signal!);
           if (chunk === null) {
             this.eof = true;
             return;
@@ -214,13 +215,35 @@ export class Session {
     return this.conn.write(data);
   }
 
-  /** Half-close: the server sees EOF (ends a submit payload; the session ends after its reply). */
-  end(): Promise<void> {
-    return this.conn.end();
+  /**
+   * From now until end(), every tear-down of this session (close, a timeout, an abort) resets the connection
+   * instead of closing it. For a submit: Receptor reads the payload until EOF and then starts the unit
+   * (controlsvc.go ReadFromConn), so an orderly close before the whole payload was sent would run the unit on
+   * part of it (or, before `Work unit created` arrived, on none). A reset fails the read, and the unit with it.
+   */
+  guardPayload(on = true): void {
+    this.guarded = on;
   }
 
+  /** Half-close: the server sees EOF (ends a submit payload; the session ends after its reply). */
+  async end(): Promise<void> {
+    await this.conn.end();
+    this.guarded = false;
+  }
+
+  /** Closes the connection (a reset while guardPayload() is in force). */
   close(): void {
-    this.conn.destroy();
+    this.teardown();
+  }
+
+  /** Tears the connection down with a reset where the transport has one (see Conn.reset); true if one was sent. */
+  reset(): boolean {
+    return this.conn.reset();
+  }
+
+  private teardown(): void {
+    if (this.guarded) this.conn.reset();
+    else this.conn.destroy();
   }
 
   get closed(): boolean {
@@ -234,6 +257,11 @@ export class Session {
   private replyTimeout(text: string, timeoutMs: number): MeshctlError {
     return new ConnectionError('ETIMEDOUT', `no reply to '${truncate(text.trim())}' from ${this.opts.where} within ${timeoutMs / 1000}s`);
   }
+}
+
+/** The signal's reason when it is one of ours (it may carry SIGTERM), else a plain AbortError. */
+export function abortReason(signal: AbortSignal): AbortError {
+  return signal.reason instanceof AbortError ? signal.reason : new AbortError('aborted', { cause: signal.reason });
 }
 
 function greetingTimeout(opts: SessionOptions, timeoutMs: number): MeshctlError {

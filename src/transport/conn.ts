@@ -1,6 +1,7 @@
 // A byte connection as the protocol layers see it: the consumer pulls with next() from a small bounded
 // read-ahead (the socket pauses when 256 KiB wait, so a slow consumer slows the peer and memory stays flat),
-// writes that wait for `drain`, and half-close.
+// writes that wait for `drain`, half-close, and reset.
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 export interface Conn {
@@ -12,10 +13,20 @@ export interface Conn {
   end(): Promise<void>;
   /** Tears the connection down; pending reads reject with `err` if given, else end. */
   destroy(err?: Error): void;
+  /**
+   * Tears the connection down so the peer sees an abort, not an orderly end: a TCP RST (for TLS, on the TCP
+   * socket under it, with no close_notify). Returns false when there is no reset to send: a Unix socket is
+   * simply closed, and its peer reads a plain end of stream.
+   */
+  reset(): boolean;
   readonly destroyed: boolean;
 }
 
-/** Wraps a connected net.Socket / tls.TLSSocket. `mapError` turns socket errors into meshctl errors. */
+/**
+ * Wraps a connected net.Socket / tls.TLSSocket. `mapError` turns socket errors into meshctl errors. `tcp` is the
+ * TCP socket reset() resets: `sock` itself for TCP, the socket under it for TLS (a TLSSocket's own handle is
+ * not a TCP handle, and its resetAndDestroy() throws ERR_INVALID_HANDLE_TYPE); none for a Unix socket.
+ */
 export class StreamConn implements Conn {
   // Flowing reads into a bounded queue: the socket is paused only when 256 KiB are waiting (backpressure
   // still reaches the peer), so libuv can batch reads instead of stopping and restarting per 64 KiB chunk.
@@ -29,6 +40,7 @@ export class StreamConn implements Conn {
   constructor(
     private readonly sock: Duplex,
     private readonly mapError: (err: Error) => Error = (e) => e,
+    private readonly tcp?: Socket,
   ) {
     sock.on('data', (d: Buffer) => {
       if (this.waiter) {
@@ -133,6 +145,18 @@ export class StreamConn implements Conn {
     this.sock.destroy();
     this.ended = true;
     this.settle();
+  }
+
+  reset(): boolean {
+    let sent = false;
+    const tcp = this.tcp;
+    if (tcp && !tcp.destroyed) {
+      // resetAndDestroy sets SO_LINGER 0 and closes: the kernel drops unsent bytes and sends RST at once.
+      tcp.resetAndDestroy();
+      sent = true;
+    }
+    this.destroy();
+    return sent;
   }
 
   get destroyed(): boolean {

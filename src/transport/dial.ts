@@ -2,7 +2,7 @@
 // table with the address in the message (`connection refused to tcp://127.0.0.1:1`, cause = the errno error).
 import * as net from 'node:net';
 import { existsSync, statSync } from 'node:fs';
-import { ConnectionError, MeshctlError, TlsError } from '../errors.js';
+import { AbortError, ConnectionError, MeshctlError, TlsError } from '../errors.js';
 import type { ClientTlsOptions } from '../client/options.js';
 import { formatAddress, type Address } from './address.js';
 import { StreamConn, type Conn } from './conn.js';
@@ -28,6 +28,8 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
   // node:tls costs a few ms to load: only tls:// pays for it.
   const tls = address.kind === 'tls' ? await import('node:tls') : undefined;
 
+  // The TCP socket itself, kept for Conn.reset(): for TLS it is the socket under the TLSSocket.
+  let tcp: net.Socket | undefined;
   const sock = await new Promise<net.Socket>((resolve, reject) => {
     let s: net.Socket;
     try {
@@ -37,9 +39,12 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
         throw new TlsError(`tls: ${ENCRYPTED_CLIENT_KEY} (${where})`, { hint: DECRYPT_KEY_HINT });
       }
       const servername = t.servername ?? (net.isIP(address.host) ? undefined : address.host);
+      // TLS over a TCP socket we own: a TLSSocket made by tls.connect({host, port}) has no TCP handle of its own
+      // to reset (resetAndDestroy throws ERR_INVALID_HANDLE_TYPE). Its errors reach the TLSSocket as well.
+      tcp = net.connect({ host: address.host, port: address.port });
+      tcp.on('error', () => undefined);
       s = tls.connect({
-        host: address.host,
-        port: address.port,
+        socket: tcp,
         ca: t.ca,
         cert: t.cert,
         key: t.key,
@@ -51,7 +56,7 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
           : (host, cert) => tls.checkServerIdentity(t.servername ?? address.host, cert),
       });
     } else if (address.kind === 'tcp') {
-      s = net.connect({ host: address.host, port: address.port });
+      s = tcp = net.connect({ host: address.host, port: address.port });
     } else if (address.kind === 'unix') {
       s = net.connect({ path: address.path });
     } else {
@@ -59,6 +64,7 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
     }
     } catch (err) {
       // tls.connect throws synchronously for unusable material (key not matching cert, encrypted key, bad PEM).
+      tcp?.destroy();
       reject(mapError(err as Error));
       return;
     }
@@ -67,6 +73,7 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
       timeoutMs > 0
         ? setTimeout(() => {
             s.destroy();
+            tcp?.destroy();
             reject(
               new ConnectionError('ETIMEDOUT', `timed out connecting to ${where} after ${timeoutMs / 1000}s`, {
                 hint: address.kind === 'tls' ? 'is this a TLS listener? check the address and port' : undefined,
@@ -76,7 +83,8 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
         : undefined;
     const onAbort = () => {
       s.destroy();
-      reject(new MeshctlError('EABORTED', 'aborted'));
+      tcp?.destroy();
+      reject(opts.signal?.reason instanceof AbortError ? opts.signal.reason : new AbortError());
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const done = () => {
@@ -88,6 +96,7 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
     const onError = (err: Error) => {
       done();
       s.destroy();
+      tcp?.destroy();
       reject(mapError(err));
     };
     const onReady = () => {
@@ -98,12 +107,12 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
     s.once(readyEvent, onReady);
   });
 
-  if (address.kind !== 'unix') {
+  if (tcp) {
     // Cloud load balancers cut idle TCP flows after ~4 min (Azure, AKS); results streams carry no heartbeat.
-    sock.setKeepAlive(true, opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS);
-    sock.setNoDelay(true);
+    tcp.setKeepAlive(true, opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS);
+    tcp.setNoDelay(true);
   }
-  return new StreamConn(sock, mapError);
+  return new StreamConn(sock, mapError, tcp);
 }
 
 function checkUnixPath(path: string): void {

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { Factory, StructuredFlags } from '../../cli/factory.js';
 import { outputFormat } from '../../cli/factory.js';
 import type { PayloadSource, SubmitRequest } from '../../client/options.js';
-import { MeshctlError, UsageError } from '../../errors.js';
+import { AbortError, MeshctlError, UploadInterruptedError, UsageError } from '../../errors.js';
 import { renderSubmitResult } from '../../render/work.js';
 import { errorMessage } from '../support.js';
 import { reconnectMs, streamResults } from './follow.js';
@@ -92,26 +92,83 @@ export async function run(o: SubmitOptions, f: Factory): Promise<void> {
   }
 
   let unitId: string | undefined;
+  /** The node confirmed the submit: later errors come from following. */
+  let confirmed = false;
   try {
     const c = await f.client();
     const submit = () => c.workSubmit(req, payload, { signal: f.signal, onCreated: (id) => (unitId = id) });
     // No spinner while the user may be typing the payload.
     const result = choice.kind === 'stdin' ? await submit() : await f.spinner.while(`submitting ${o.workType} work`, submit);
     unitId = result.unitid;
+    confirmed = true;
     if (o.follow) {
       await streamResults(f, c, result.unitid, { reconnectTimeoutMs, resumeHint: !o.rm });
     } else {
       await f.print(format, result, (ctx) => renderSubmitResult(result, ctx));
     }
   } catch (err) {
-    if (unitId && err instanceof MeshctlError && !o.follow && err.code !== 'EABORTED') {
-      throw new MeshctlError(err.code, `submit of unit '${unitId}' failed: ${err.message}`, { cause: err, hint: err.hint, data: err.data });
-    }
-    throw err;
+    throw explainFailure(err, unitId, { ...o, confirmed });
   } finally {
     await fh?.close().catch(() => undefined);
     if (o.rm && unitId) await releaseAfter(f, unitId);
   }
+}
+
+/**
+ * The one line for a submit that failed once its unit existed: it names the unit and, for an upload cut short,
+ * the byte reached and what becomes of the unit. The client ends every early stop of the upload with a reset
+ * (TCP RST), which fails the node's read and the unit with it (Receptor: "Error reading input data"). A Unix socket
+ * has no reset: closing it reads as an ordinary end of the payload. meshctl node tells the two apart (a write to
+ * a client that closed both directions fails), receptor does not and would run the unit on what it got: the hint
+ * says so.
+ */
+export function explainFailure(err: unknown, unitId: string | undefined, o: Pick<SubmitOptions, 'rm'> & { confirmed: boolean }): unknown {
+  if (err instanceof UploadInterruptedError) {
+    const id = err.unitId;
+    const at = `at byte ${err.bytesSent}`;
+    const status = `meshctl work status ${id}`;
+    const unixHint = `over a Unix socket receptor cannot tell a cut payload from a whole one and may run it: check with ${status}`;
+    let message: string;
+    let hint: string;
+    switch (err.stop) {
+      case 'aborted':
+        message = `upload interrupted ${at} of the payload: work unit '${id}' will not run`;
+        hint = o.rm ? '' : err.reset ? `remove it with: meshctl work release ${id}` : unixHint;
+        break;
+      case 'payload':
+        message = `reading the payload failed ${at} (${causeText(err)}): work unit '${id}' will not run`;
+        hint = err.reset ? err.hint : unixHint;
+        break;
+      case 'node':
+        message =
+          err.serverMessage !== undefined
+            ? `node answered 'ERROR: ${err.serverMessage}' ${at} of the payload: work unit '${id}' will not run`
+            : `${causeText(err)} (${at}; work unit '${id}')`;
+        hint = `see its state: ${status}`;
+        break;
+      default:
+        message = `upload of work unit '${id}' stopped ${at} of the payload: ${causeText(err)}`;
+        hint = `see its state: ${status}`;
+    }
+    return new MeshctlError(err.code, message, { cause: err.cause, hint, data: { unitId: id, bytesSent: err.bytesSent } });
+  }
+  if (!unitId || !(err instanceof MeshctlError)) return err;
+  // Errors while following name the unit themselves.
+  if (o.confirmed) return err;
+  if (err instanceof AbortError) {
+    // Interrupted after the whole payload went out, waiting for the node's confirmation: the unit has everything.
+    return new MeshctlError(err.code, `interrupted before the node confirmed work unit '${unitId}' (its whole payload was sent)`, {
+      cause: err,
+      hint: o.rm ? '' : `see its state: meshctl work status ${unitId}`,
+      data: { unitId },
+    });
+  }
+  return new MeshctlError(err.code, `submit of unit '${unitId}' failed: ${err.message}`, { cause: err, hint: err.hint, data: err.data });
+}
+
+function causeText(err: UploadInterruptedError): string {
+  const c = err.cause;
+  return c instanceof Error ? c.message : String(c);
 }
 
 /** --rm: release even after a failure or Ctrl-C (receptorctl does it in a `finally`), on a client of its own. */

@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { classify, ExitStatus, stackText } from '../../../src/cli/exit-codes.js';
 import { StdoutClosedError } from '../../../src/cli/io/write.js';
-import { AbortError, ConnectionError, EXIT, MeshctlError, ServerError, TlsError, UsageError } from '../../../src/errors.js';
+import { AbortError, ConnectionError, EXIT, MeshctlError, ServerError, TlsError, UploadInterruptedError, UsageError } from '../../../src/errors.js';
 
 describe('exit codes', () => {
   it('exit codes - MeshctlErrors map through the error table with their hint', () => {
@@ -22,6 +22,27 @@ describe('exit codes', () => {
     expect(classify(new AbortError('interrupted'))).toEqual({ exit: EXIT.INTERRUPTED, stack: false });
     expect(classify(new StdoutClosedError())).toEqual({ exit: EXIT.OK, stack: false });
     expect(classify(new ExitStatus(7))).toEqual({ exit: 7, stack: false });
+  });
+
+  it('exit codes - SIGTERM is 143 and silent; an error that explains an interruption is printed with its status', () => {
+    const term = new AbortError('terminated', { signal: 'SIGTERM' });
+    expect(term.code).toBe('ETERMINATED');
+    expect(classify(term)).toEqual({ exit: EXIT.TERMINATED, stack: false });
+    const upload = new UploadInterruptedError({ unitId: 'abc123', bytesSent: 36700160, stop: 'aborted', reset: true, cause: term });
+    expect(upload.code).toBe('ETERMINATED');
+    expect(classify(upload)).toMatchObject({ exit: 143, message: "upload of work unit 'abc123' interrupted at byte 36700160" });
+    const sigint = new UploadInterruptedError({ unitId: 'u', bytesSent: 0, stop: 'aborted', reset: true, cause: new AbortError('interrupted') });
+    expect(classify(sigint)).toMatchObject({ exit: 130, message: "upload of work unit 'u' interrupted at byte 0" });
+  });
+
+  it('exit codes - an upload cut by the node or by the payload takes the status of its cause', () => {
+    const node = new UploadInterruptedError({ unitId: 'u', bytesSent: 5, stop: 'node', reset: true, cause: new ServerError('disk full') });
+    expect(classify(node)).toMatchObject({ exit: EXIT.SERVER, message: "node answered 'ERROR: disk full' at byte 5 of the payload of work unit 'u'" });
+    expect(node.serverMessage).toBe('disk full');
+    const lost = new UploadInterruptedError({ unitId: 'u', bytesSent: 5, stop: 'connection', reset: false, cause: new ConnectionError('ECLOSED', 'x was reset') });
+    expect(classify(lost).exit).toBe(EXIT.CONNECTION);
+    const eio = new UploadInterruptedError({ unitId: 'u', bytesSent: 7, stop: 'payload', reset: true, cause: Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }) });
+    expect(classify(eio)).toMatchObject({ exit: EXIT.INTERNAL, hint: 'check the payload file, or the program writing to stdin' });
   });
 
   it('exit codes - anything else is an internal error (70) with a stack for --debug', () => {
