@@ -33,6 +33,7 @@ import { startTcpClient, startTcpServer, type ProxyHandle, type ProxyTls } from 
 import { prepareTlsClient, type PreparedTlsClient } from './tls-client.js';
 import { RECEPTOR_COMPAT_VERSION } from './version.js';
 import { CommandError } from './work/command-error.js';
+import { prepareDataDir } from './work/datadir.js';
 import { DEFAULT_REMOTE_TIMING, RemoteTlsError, type RemoteWorkEnv, type RemoteWorkTiming } from './work/remote.js';
 import { loadRsaPrivateKey, signWorkToken } from './work/signing.js';
 import { Workceptor } from './work/workceptor.js';
@@ -168,6 +169,9 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   for (const t of config.tlsServers) tlsServers.set(t.name, await prepareTlsServer(t, nodeId));
   const tlsClients = new Map<string, PreparedTlsClient>();
   for (const t of config.tlsClients) tlsClients.set(t.name, await prepareTlsClient(t, nodeId));
+  // Before anything listens: an unusable datadir is a configuration error now, not a hang or a failed submit later.
+  const nodeEntry = config.entries.find((e) => e.section === 'node');
+  await prepareDataDir(config.node.datadir, nodeId, { label: nodeEntry ? entryLabel(config, nodeEntry) : (config.file ?? '<config>') });
 
   const timers: Partial<MeshTimers> = { ...options.meshTimers };
   if (config.node.maxidleconnectiontimeout) {
