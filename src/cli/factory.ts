@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { ControlClient } from '../client/control-client.js';
 import type { ClientTlsOptions, ControlClientOptions } from '../client/options.js';
 import { AbortError, MeshctlError, UsageError } from '../errors.js';
+import { printable } from '../printable.js';
 import { formatStructured, type OutputFormat } from '../render/structured.js';
 import { makeStyle, renderContext, type RenderContext } from '../render/style.js';
 import { parseAddress } from '../transport/address.js';
@@ -95,7 +96,7 @@ export class Factory {
     }
     if (this.trace) {
       options.trace = (dir, line) => {
-        this.io.stderr.write(`${dir} ${line}\n`);
+        this.io.stderr.write(`${dir} ${printable(line)}\n`);
       };
     }
     const tls = await this.tlsOptions(parsed.kind === 'tls');
@@ -157,17 +158,17 @@ export class Factory {
     if (text !== '') await this.out(text);
   }
 
-  /** A warning line on stderr (never stdout: it would corrupt data). */
+  /** A warning line on stderr (never stdout: it would corrupt data); control characters escaped, as in note(). */
   warn(message: string): void {
     this.spinner.stop();
     const style = makeStyle(this.io.colorEnabled('stderr'));
-    this.io.stderr.write(`${style.magenta('meshctl: warning:')} ${message}\n`);
+    this.io.stderr.write(`${style.magenta('meshctl: warning:')} ${printable(message)}\n`);
   }
 
-  /** An informational line on stderr. */
+  /** An informational line on stderr. Messages quote peer data (errors, unit ids): control characters are escaped. */
   note(message: string): void {
     this.spinner.stop();
-    this.io.stderr.write(`${message}\n`);
+    this.io.stderr.write(`${printable(message)}\n`);
   }
 
   async close(): Promise<void> {

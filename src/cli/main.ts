@@ -3,6 +3,7 @@
 // the error to the exit-code table of src/errors.ts.
 import type { Command } from 'commander';
 import { AbortError, EXIT, MeshctlError } from '../errors.js';
+import { printable } from '../printable.js';
 import { firstOperand, normaliseArgv } from './argv.js';
 import type { CommandModule, ProgramContext } from './define/common.js';
 import type { CommandContext } from './extension.js';
@@ -172,7 +173,8 @@ function report(err: unknown, io: IOStreams, state: { factory?: Factory; debug: 
     const color = io.colorEnabled('stderr');
     const red = (s: string) => (color ? `\x1b[31m${s}\x1b[39m` : s);
     const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[22m` : s);
-    io.stderr.write(`${red('meshctl:')} ${v.message}${v.hint ? ' ' + dim(`(hint: ${v.hint})`) : ''}\n`);
+    // Messages quote peer data (a unit's Detail, the node's ERROR text): control characters are escaped.
+    io.stderr.write(`${red('meshctl:')} ${printable(v.message)}${v.hint ? ' ' + dim(`(hint: ${printable(v.hint)})`) : ''}\n`);
   }
   if (state.debug && v.stack && err instanceof Error) io.stderr.write(stackText(err));
   return v.exit;

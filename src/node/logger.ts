@@ -3,6 +3,7 @@
 // Levels: error < warning < info < debug; Receptor logs at info until a log-level entry says otherwise.
 import type { Writable } from 'node:stream';
 import type { LogLevel } from '../config/types.js';
+import { printable } from '../printable.js';
 
 const RANK: Record<LogLevel, number> = { error: 1, warning: 2, info: 3, debug: 4 };
 
@@ -32,8 +33,10 @@ export class StreamLogger implements NodeLogger {
 
   private log(level: LogLevel, message: string): void {
     if (!this.enabled(level)) return;
-    // One line per message: embedded newlines would let a crafted unit id or error forge log lines.
-    const text = message.replace(/\r?\n$/, '').replace(/[\r\n]+/g, ' ');
+    // One line per message, and no raw control characters: a crafted unit id, node id or error text could
+    // otherwise forge log lines (a newline, CR) or drive the terminal showing the log (ESC, CSI). They are
+    // shown escaped (`\n`, `\x1b`: src/printable.ts).
+    const text = printable(message.replace(/\r?\n$/, ''));
     this.out.write(`${level.toUpperCase()} ${stamp(new Date())} ${text}\n`);
   }
 

@@ -1,11 +1,13 @@
-// ping, traceroute and version views.
+// ping, traceroute and version views. Node names, times and errors come from the mesh: printable() on a
+// terminal before styling; piped, tsv() does it.
 import type { PingResult, TracerouteResult } from '../protocol/types.js';
+import { printable } from '../printable.js';
 import type { RenderContext } from './style.js';
 import { alignedTable, tsv } from './table.js';
 
 /** A successful ping: receptorctl's `Reply from X in T` on a terminal; `node<TAB>ns<TAB>duration` piped. */
 export function renderPingReply(r: Extract<PingResult, { Success: true }>, ctx: RenderContext): string {
-  return ctx.tty ? `Reply from ${ctx.style.bold(r.From)} in ${r.TimeStr}\n` : tsv([[r.From, r.Time, r.TimeStr]]);
+  return ctx.tty ? `Reply from ${ctx.style.bold(printable(String(r.From)))} in ${printable(String(r.TimeStr))}\n` : tsv([[r.From, r.Time, r.TimeStr]]);
 }
 
 /** Hop indexes are JSON object keys (strings), so "10" sorts before "2": order them as numbers. */
@@ -19,12 +21,17 @@ export function renderTraceroute(result: TracerouteResult, ctx: RenderContext): 
   const hops = sortedHops(result);
   if (!ctx.tty) return tsv(hops.map(([n, h]) => [n, h.From, h.Time, h.TimeStr, h.Error ?? '']));
   const anyError = hops.some(([, h]) => h.Error);
-  const rows = hops.map(([n, h]) => [String(n), h.From, h.TimeStr, ...(anyError ? [h.Error ? ctx.style.red(h.Error) : ''] : [])]);
+  const rows = hops.map(([n, h]) => [
+    String(n),
+    printable(String(h.From)),
+    printable(String(h.TimeStr)),
+    ...(anyError ? [h.Error ? ctx.style.red(printable(String(h.Error))) : ''] : []),
+  ]);
   return alignedTable(['Hop', 'Node', 'Time', ...(anyError ? ['Error'] : [])], rows, ctx);
 }
 
 export function renderVersion(meshctl: string, nodeVersion: string, nodeId: string | undefined, ctx: RenderContext): string {
   const node = nodeVersion === '' ? '(none)' : nodeVersion;
   if (!ctx.tty) return tsv([['meshctl', meshctl], ['node', node, nodeId ?? '']]);
-  return `${ctx.style.bold('meshctl')}  ${meshctl}\n${ctx.style.bold('node')}     ${node}${nodeId ? ` (${nodeId})` : ''}\n`;
+  return `${ctx.style.bold('meshctl')}  ${meshctl}\n${ctx.style.bold('node')}     ${printable(String(node))}${nodeId ? ` (${printable(String(nodeId))})` : ''}\n`;
 }

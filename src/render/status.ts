@@ -1,8 +1,11 @@
 // `meshctl status`: the sections receptorctl prints (receptorctl/cli.py status), as aligned tables on a
 // terminal; piped, one record per line whose first field names the record type, so a script can grep for
-// `^route\t` without caring about layout.
+// `^route\t` without caring about layout. Everything in a status comes from the mesh (node IDs, services, tags,
+// work types): on a terminal each string is made printable() before it is styled; piped, tsv() does it.
 import type { Advertisement, Connection, Status } from '../protocol/types.js';
+import { printable } from '../printable.js';
 import type { RenderContext } from './style.js';
+import { toJson } from './structured.js';
 import { alignedTable, tsv } from './table.js';
 
 const KNOWN = new Set([
@@ -38,8 +41,13 @@ export function shortTime(rfc3339: string): string {
 function tagsText(tags: Record<string, string> | null | undefined): string {
   if (!tags || Object.keys(tags).length === 0) return '-';
   return Object.entries(tags)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${text(k)}=${text(v)}`)
     .join(', ');
+}
+
+/** A peer-supplied value for a terminal: a string, control characters escaped. */
+function text(v: unknown): string {
+  return printable(String(v ?? ''));
 }
 
 /** Work types per node (first ad that lists any wins, as receptorctl's print_worktypes). */
@@ -65,46 +73,47 @@ function renderStatusTty(s: Partial<Status>, ctx: RenderContext): string {
   const b = ctx.style.bold;
   const sections: string[] = [];
   const head: [string, string][] = [];
-  if ('NodeID' in s) head.push(['Node ID', String(s.NodeID)]);
-  if ('Version' in s) head.push(['Version', s.Version === '' ? '(none)' : String(s.Version)]);
-  if ('SystemCPUCount' in s) head.push(['System CPU Count', num(s.SystemCPUCount)]);
-  if ('SystemMemoryMiB' in s) head.push(['System Memory MiB', num(s.SystemMemoryMiB)]);
+  if ('NodeID' in s) head.push(['Node ID', text(s.NodeID)]);
+  if ('Version' in s) head.push(['Version', s.Version === '' ? '(none)' : text(s.Version)]);
+  if ('SystemCPUCount' in s) head.push(['System CPU Count', text(num(s.SystemCPUCount))]);
+  if ('SystemMemoryMiB' in s) head.push(['System Memory MiB', text(num(s.SystemMemoryMiB))]);
   const w = Math.max(0, ...head.map(([k]) => k.length));
   if (head.length) sections.push(head.map(([k, v]) => `${b((k + ':').padEnd(w + 1))} ${v}\n`).join(''));
 
   const conns: Connection[] = s.Connections ?? [];
-  if (conns.length) sections.push(alignedTable(['Connection', 'Cost'], conns.map((c) => [c.NodeID, num(c.Cost)]), ctx));
+  if (conns.length) sections.push(alignedTable(['Connection', 'Cost'], conns.map((c) => [text(c.NodeID), text(num(c.Cost))]), ctx));
 
   const costs = s.KnownConnectionCosts ?? {};
   if (Object.keys(costs).length) {
     const rows = Object.entries(costs).map(([node, peers]) => [
-      node,
+      text(node),
       Object.entries(peers ?? {})
-        .map(([p, c]) => `${p}: ${num(c)}`)
+        .map(([p, c]) => `${text(p)}: ${text(num(c))}`)
         .join('  ') || '-',
     ]);
     sections.push(alignedTable(['Known Node', 'Known Connections'], rows, ctx));
   }
 
   const routes = s.RoutingTable ?? {};
-  if (Object.keys(routes).length) sections.push(alignedTable(['Route', 'Via'], Object.entries(routes), ctx));
+  if (Object.keys(routes).length) sections.push(alignedTable(['Route', 'Via'], Object.entries(routes).map(([d, v]) => [text(d), text(v)]), ctx));
 
   const ads = s.Advertisements ?? [];
   if (ads.length) {
-    const rows = ads.map((a) => [a.NodeID, a.Service, connTypeName(a.ConnType), shortTime(a.Time), tagsText(a.Tags)]);
+    const rows = ads.map((a) => [text(a.NodeID), text(a.Service), text(connTypeName(a.ConnType)), text(shortTime(String(a.Time))), tagsText(a.Tags)]);
     sections.push(alignedTable(['Node', 'Service', 'Type', 'Last Seen', 'Tags'], rows, ctx));
     for (const [secure, title] of [
       [false, 'Work Types'],
       [true, 'Secure Work Types'],
     ] as const) {
       const wt = workTypesByNode(ads, secure);
-      if (wt.length) sections.push(alignedTable(['Node', title], wt.map(([n, t]) => [n, t.join(', ')]), ctx));
+      if (wt.length) sections.push(alignedTable(['Node', title], wt.map(([n, t]) => [text(n), t.map(text).join(', ')]), ctx));
     }
   }
 
   const extra = Object.entries(s as Record<string, unknown>).filter(([k]) => !KNOWN.has(k));
   if (extra.length) {
-    sections.push(`${b('Additional data returned from the node:')}\n${JSON.stringify(Object.fromEntries(extra), null, 2)}\n`);
+    // toJson leaves no control character raw (src/render/structured.ts).
+    sections.push(`${b('Additional data returned from the node:')}\n${toJson(Object.fromEntries(extra))}`);
   }
   return sections.join('\n');
 }

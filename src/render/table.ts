@@ -2,6 +2,7 @@
 // piped, so `cut -f2` and `awk -F'\t'` work and nothing depends on column widths.
 import { createRequire } from 'node:module';
 import type TableType from 'cli-table3';
+import { printable } from '../printable.js';
 import type { RenderContext } from './style.js';
 
 // cli-table3 (CommonJS, with its own dependencies) is loaded on the first terminal table only: piped output,
@@ -13,9 +14,12 @@ function tableClass(): typeof TableType {
   return TableClass;
 }
 
-/** A cell for TSV: tabs and line breaks would split a record, so they become spaces. */
+/**
+ * A cell for TSV. Piped fields are mostly peer data (ids, details): control characters are escaped
+ * (src/printable.ts), which also keeps a tab or a line break from splitting a record (`\t`, `\n`).
+ */
 export function tsvCell(v: unknown): string {
-  return String(v ?? '').replace(/[\t\r\n]+/g, ' ');
+  return printable(String(v ?? ''));
 }
 
 export function tsv(rows: readonly (readonly unknown[])[]): string {
@@ -40,7 +44,10 @@ const BLANK = {
   middle: '  ',
 };
 
-/** Aligned columns with a bold header row. Cells may already carry colour (widths ignore escape codes). */
+/**
+ * Aligned columns with a bold header row. Cells may already carry colour (widths ignore escape codes), so peer
+ * text must be made printable() by the caller before it is styled; line breaks left in a cell become spaces.
+ */
 export function alignedTable(head: readonly string[], rows: readonly (readonly string[])[], ctx: RenderContext): string {
   const Table = tableClass();
   const t = new Table({

@@ -1,11 +1,14 @@
-// Work unit views: `work list`, `work status`, cancel/release outcomes, the submit result.
+// Work unit views: `work list`, `work status`, cancel/release outcomes, the submit result. Every string in a
+// unit's status comes from a node (and its ID possibly from whoever submitted it): on a terminal each is made
+// printable() before it is styled; piped, tsv() does it.
 import type { SubmitResult, WorkList, WorkOutcome, WorkUnitStatus } from '../protocol/types.js';
 import { workStateName } from '../protocol/types.js';
+import { printable } from '../printable.js';
 import type { RenderContext, Style } from './style.js';
 import { alignedTable, tsv } from './table.js';
 
 export function stateText(st: Pick<WorkUnitStatus, 'State' | 'StateName'>, style: Style): string {
-  const name = st.StateName || workStateName(st.State);
+  const name = printable(st.StateName || workStateName(st.State));
   switch (st.State) {
     case 1:
       return style.cyan(name);
@@ -37,12 +40,12 @@ export function renderWorkList(list: WorkList, ctx: RenderContext): string {
     const rows = ids.map((id) => {
       const st = list[id]!;
       return [
-        id,
-        st.WorkType,
+        printable(id),
+        printable(String(st.WorkType)),
         stateText(st, ctx.style),
         String(st.StdoutSize),
-        st.Detail,
-        ...(showRemote ? [remoteNode(st) || '-'] : []),
+        printable(String(st.Detail)),
+        ...(showRemote ? [printable(remoteNode(st)) || '-'] : []),
       ];
     });
     return alignedTable(head, rows, ctx);
@@ -74,11 +77,14 @@ function statusFields(id: string, st: WorkUnitStatus): [string, string, unknown]
 export function renderWorkStatus(id: string, st: WorkUnitStatus, ctx: RenderContext): string {
   const fields = statusFields(id, st);
   if (!ctx.tty) return tsv(fields.map(([, key, v]) => [key, v]));
+  // ExtraData's keys come from the node too.
+  for (const f of fields) f[0] = printable(f[0]);
   const w = Math.max(...fields.map(([label]) => label.length));
   return fields
     .filter(([, key]) => key !== 'state_name')
     .map(([label, key, v]) => {
-      const text = key === 'state' ? `${stateText(st, ctx.style)} (${st.State})` : key === 'stdout_size' ? `${v} bytes` : String(v ?? '');
+      const text =
+        key === 'state' ? `${stateText(st, ctx.style)} (${printable(String(st.State))})` : printable(key === 'stdout_size' ? `${v} bytes` : String(v ?? ''));
       return `${ctx.style.bold((label + ':').padEnd(w + 1))} ${text}\n`;
     })
     .join('');
@@ -94,10 +100,11 @@ export function renderOutcome(reply: WorkOutcome | Record<string, string>, ctx: 
   const [id, outcome] = outcomeOf(reply);
   if (!ctx.tty) return tsv([[id, outcome]]);
   const pending = outcome.endsWith('pending');
-  return `${pending ? ctx.style.yellow(outcome) : ctx.style.green(outcome)} ${id}\n`;
+  const text = printable(outcome);
+  return `${pending ? ctx.style.yellow(text) : ctx.style.green(text)} ${printable(id)}\n`;
 }
 
 export function renderSubmitResult(r: SubmitResult, ctx: RenderContext): string {
-  if (!ctx.tty) return `${r.unitid}\n`;
-  return `${ctx.style.bold('Result:')}  ${r.result}\n${ctx.style.bold('Unit ID:')} ${r.unitid}\n`;
+  if (!ctx.tty) return `${printable(String(r.unitid))}\n`;
+  return `${ctx.style.bold('Result:')}  ${printable(String(r.result))}\n${ctx.style.bold('Unit ID:')} ${printable(String(r.unitid))}\n`;
 }

@@ -3,6 +3,7 @@
 import type { Factory, StructuredFlags } from '../../cli/factory.js';
 import { outputFormat } from '../../cli/factory.js';
 import { UsageError } from '../../errors.js';
+import { printable } from '../../printable.js';
 import { renderWorkList } from '../../render/work.js';
 
 export interface WorkListOptions extends StructuredFlags {
@@ -23,7 +24,8 @@ export async function run(o: WorkListOptions, f: Factory): Promise<void> {
     const list = await f.spinner.while(where, () => target.workList(o.unitId || undefined));
     if (o.quiet) {
       const ids = Object.keys(list);
-      if (ids.length) await f.out(ids.map((id) => id + '\n').join(''));
+      // Human output like the table: an id's control characters escaped (exact ids: --json).
+      if (ids.length) await f.out(ids.map((id) => printable(id) + '\n').join(''));
       return;
     }
     await f.print(format, list, (ctx) => renderWorkList(list, ctx));

@@ -6,6 +6,7 @@ import { makeStyle } from '../../render/style.js';
 import type { OutputFormat } from '../../render/structured.js';
 import { renderOutcome } from '../../render/work.js';
 import { MeshctlError } from '../../errors.js';
+import { printable } from '../../printable.js';
 
 export type UnitOp = 'cancel' | 'release' | 'force-release';
 
@@ -29,7 +30,7 @@ export async function onUnits(f: Factory, c: ControlClient, op: UnitOp, ids: rea
       if (ids.length > 1) {
         f.spinner.stop();
         const style = makeStyle(f.io.colorEnabled('stderr'));
-        f.io.stderr.write(`${style.red('meshctl:')} ${VERB[op]} '${id}': ${err.message}\n`);
+        f.io.stderr.write(`${style.red('meshctl:')} ${printable(`${VERB[op]} '${id}': ${err.message}`)}\n`);
       }
     }
   }

@@ -43,7 +43,7 @@ describe('render mesh', () => {
     expect(await toYaml({ b: 1, a: 'x' })).toBe('b: 1\na: x\n');
   });
 
-  it('render mesh - TSV cells never contain tabs or line breaks', () => {
-    expect(tsv([['a\tb', 'c\r\nd', null]])).toBe('a b\tc d\t\n');
+  it('render mesh - TSV cells never contain tabs or line breaks: they are escaped', () => {
+    expect(tsv([['a\tb', 'c\r\nd', null]])).toBe('a\\tb\tc\\r\\nd\t\n');
   });
 });

@@ -32,8 +32,8 @@ const plain = renderContext(false, false);
 const tty = renderContext(true, false);
 
 describe('render work', () => {
-  it('render work - list piped: id, type, state, size, detail; line breaks flattened', () => {
-    expect(renderWorkList(list, plain)).toBe('u1\techo\tSucceeded\t12\texit status 0\nu2\tfail\tFailed\t5\texit status 3 more\n');
+  it('render work - list piped: id, type, state, size, detail; line breaks escaped', () => {
+    expect(renderWorkList(list, plain)).toBe('u1\techo\tSucceeded\t12\texit status 0\nu2\tfail\tFailed\t5\texit status 3\\nmore\n');
   });
 
   it('render work - list on a terminal: header and aligned columns; Remote Node only when there is one', () => {
