@@ -1,11 +1,14 @@
 // The listeners of a control-service entry (pkg/controlsvc/controlsvc.go RunControlSvc):
-// - `filename`: a Unix socket, chmod'ed to `permissions` after listening. Receptor guards it with an
-//   flock on `<filename>.lock` and then removes whatever is at the path; Node has no flock, so an existing
-//   socket is probed instead: if something answers, the node refuses to start; a dead one is replaced.
+// - `filename`: a Unix socket with mode `permissions` from the moment it exists (see bindUnixPrivately;
+//   Receptor listens first and chmods after, pkg/utils/unixsock.go). Receptor guards it with an flock on
+//   `<filename>.lock` and then removes whatever is at the path; Node has no flock, so an existing socket
+//   is probed instead: if something answers, the node refuses to start; a dead one is replaced.
 // - `tcplisten`: `PORT` binds 0.0.0.0:PORT, `HOST:PORT` binds that address; with `tcptls` the listener
 //   speaks TLS.
-import { chmod, lstat, unlink } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { chmod, lstat, mkdtemp, rename, rm } from 'node:fs/promises';
 import net from 'node:net';
+import { dirname, join } from 'node:path';
 import tls from 'node:tls';
 import { MeshctlError } from '../../errors.js';
 import type { NodeLogger } from '../logger.js';
@@ -46,6 +49,53 @@ function listen(server: net.Server, options: net.ListenOptions): Promise<void> {
   });
 }
 
+/** Longest path a Unix socket can be bound to (sun_path is 108 bytes with its NUL). Node truncates longer ones silently. */
+const SUN_PATH_MAX = 107;
+
+/**
+ * Listens on a Unix socket at `file` whose mode is `permissions` from the moment `file` exists.
+ *
+ * Receptor listens and then chmods (pkg/utils/unixsock.go UnixSocketListen): in between, the socket has
+ * the mode the umask gives (0755, or 0777 under umask 0, when anyone may connect). Here the socket is
+ * bound inside a fresh directory next to `file` that only we can enter (mkdtemp: 0700), chmod'ed there,
+ * and renamed into place. rename(2) is atomic and keeps the inode, so `file` appears with its final mode,
+ * and until then nobody else can reach the socket through the private directory.
+ *
+ * Not the umask: it belongs to the whole process, and Node creates files on libuv's threadpool, so every
+ * file or directory that other code of the process creates during that window (a unit's stdout, a
+ * datadir) would get the restrictive mode as well; worker threads cannot even set it (process.umask
+ * throws there). The private directory touches nothing but itself.
+ */
+async function bindUnixPrivately(server: net.Server, file: string, permissions: number): Promise<void> {
+  if (Buffer.byteLength(file) > SUN_PATH_MAX) {
+    throw new MeshctlError('EBADCONFIG', `error opening Unix socket: ${file}: the path is longer than ${SUN_PATH_MAX} bytes`, {
+      hint: 'choose a shorter control-service filename',
+    });
+  }
+  const privateDir = await mkdtemp(join(dirname(file), '.sock-'));
+  let dirFd: number | undefined;
+  try {
+    let bindPath = join(privateDir, 's');
+    if (Buffer.byteLength(bindPath) > SUN_PATH_MAX) {
+      // A final path near the limit leaves no room for the private directory's name: reach the directory
+      // through a descriptor instead (Linux). The descriptor stays open until the listener closes, because
+      // libuv unlinks the bound path then (which finds nothing: the socket was renamed away).
+      dirFd = openSync(privateDir, 'r');
+      bindPath = `/proc/self/fd/${dirFd}/s`;
+      const fd = dirFd;
+      server.once('close', () => closeSync(fd));
+    }
+    await listen(server, { path: bindPath });
+    await chmod(join(privateDir, 's'), permissions);
+    await rename(join(privateDir, 's'), file);
+  } catch (err) {
+    if (dirFd !== undefined && !server.listening) closeSync(dirFd);
+    throw err;
+  } finally {
+    await rm(privateDir, { recursive: true, force: true });
+  }
+}
+
 export async function listenUnix(
   file: string,
   permissions: number,
@@ -63,18 +113,19 @@ export async function listenUnix(
         hint: 'stop the other node or choose another control-service filename',
       });
     }
-    await unlink(file);
+    // A dead socket: the rename below replaces it.
   } catch (err) {
     if (err instanceof MeshctlError) throw err;
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const server = net.createServer({ allowHalfOpen: true }, (socket) => onConnection(socket, file));
   try {
-    await listen(server, { path: file });
-    await chmod(file, permissions);
+    await bindUnixPrivately(server, file, permissions);
   } catch (err) {
-    server.close();
-    throw new MeshctlError('EBADCONFIG', `error opening Unix socket: ${(err as Error).message}`, {
+    if (server.listening) server.close();
+    if (err instanceof MeshctlError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new MeshctlError('EBADCONFIG', `error opening Unix socket: ${code ? `cannot create ${file}: ${code}` : (err as Error).message}`, {
       cause: err,
       hint: 'check that the directory of the control-service filename exists and is writable',
     });
