@@ -38,6 +38,11 @@ import { DEFAULT_REMOTE_TIMING, RemoteTlsError, type RemoteWorkEnv, type RemoteW
 import { loadRsaPrivateKey, signWorkToken } from './work/signing.js';
 import { Workceptor } from './work/workceptor.js';
 
+export interface CloseOptions {
+  /** Leave running units' programs running for the next node on this data directory. Default false. */
+  keepWork?: boolean;
+}
+
 export interface StartNodeOptions {
   /** A logger, or a stream to write Receptor-style log lines to at the config's log level. Default: silent. */
   logger?: NodeLogger | Writable;
@@ -88,8 +93,13 @@ export interface NodeHandle {
   readonly unitsDir: string;
   readonly work: Workceptor;
   readonly mesh: Mesh;
-  /** Stops listening, removes socket files, ends sessions, stops running units (they become Failed). */
-  close(): Promise<void>;
+  /**
+   * Stops listening, removes socket files and ends sessions. Running `work-command` units are stopped
+   * (they become Failed/"Killed") unless `keepWork`: then their programs go on under the unit runner and
+   * the next node started on the same data directory takes them back (what `meshctl node` does on
+   * SIGTERM/SIGINT, as Receptor's command runners outlive their node).
+   */
+  close(opts?: CloseOptions): Promise<void>;
   /** Resolves once close() has finished (also when the node stopped itself: a duplicate node ID). */
   readonly closed: Promise<void>;
 }
@@ -479,7 +489,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   let closedResolve!: () => void;
   const closed = new Promise<void>((r) => (closedResolve = r));
   let closePromise: Promise<void> | undefined;
-  const close = (): Promise<void> => {
+  const close = (opts: CloseOptions = {}): Promise<void> => {
     closePromise ??= (async () => {
       closing = true;
       logger.info('Shutting down');
@@ -487,7 +497,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
       for (const s of openStreams) s.destroy();
       // Units stop (remote units stop mirroring; their state stays for the next start) while the mesh
       // goes down: a remote unit's connection attempts fail at once on a closed mesh.
-      await Promise.all([workceptor.close(options.shutdownGraceMs ?? 2000), mesh.close()]);
+      await Promise.all([workceptor.close(options.shutdownGraceMs ?? 2000, opts.keepWork !== true), mesh.close()]);
       await serversClosed;
       closedResolve();
     })();

@@ -1,6 +1,7 @@
 // `meshctl node -c FILE`: runs the embedded node from a Receptor v1 configuration file until it is told
 // to stop: SIGTERM, SIGINT (or the CLI's abort signal, which the CLI fires on the first Ctrl-C), then
-// closes it cleanly (listeners closed, socket files removed, running units stopped) and exits 0.
+// closes it cleanly (listeners closed, socket files removed; running units go on under the unit runner and
+// the next start on the same data directory takes them back) and exits 0.
 // Logs go to stderr in Receptor's format. A bad configuration prints one line
 // (`meshctl: <file>:<line>: entry #N (<section>): <problem>`) plus a hint, and exits 2.
 import type { IOStreams } from '../../cli/io/iostreams.js';
@@ -42,6 +43,7 @@ export async function runNode(opts: RunNodeOptions, io: IOStreams, signal?: Abor
     // The node may stop by itself (another node on the mesh has its id): then so does the command.
     void node.closed.then(stop);
   });
-  await node.close();
+  // Receptor's command runners outlive their node: units keep running and the next start takes them back.
+  await node.close({ keepWork: true });
   return EXIT.OK;
 }

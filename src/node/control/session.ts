@@ -14,6 +14,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { goMarshal, goUnmarshal, GoJsonSyntaxError } from '../../protocol/go-json.js';
+import { PayloadError, type PayloadConnection } from '../work/intake.js';
 import { CommandError } from '../work/workceptor.js';
 import type { NodeServices, SessionKind } from './context.js';
 import { ByteReader } from './reader.js';
@@ -32,11 +33,24 @@ export class SessionClosedError extends Error {
   override name = 'SessionClosedError';
 }
 
+/**
+ * The first bytes of every submit reply (`{"result":"Job Started",...}` and `{"result":"Job Submitted",...}`,
+ * Go's map marshalling sorts `result` before `unitid`): sent as the probe of PayloadConnection.stillThere.
+ */
+const SUBMIT_REPLY_PREFIX = '{"result":"Job S';
+
+/** How long input is still read (and dropped) after a failed submit, so the client can read the ERROR. */
+const DISCARD_MS = 10_000;
+
 export class ControlSession {
   readonly reader: ByteReader;
   private readonly abort = new AbortController();
   /** Set by a command (connect) after which the session must end. */
   finished = false;
+  /** Set when what follows on the connection must never be read as commands (a failed submit). */
+  private discardInput = false;
+  /** Bytes of the next reply already sent (the submit probe). */
+  private replyPrefix = '';
 
   constructor(
     readonly stream: Duplex,
@@ -54,6 +68,43 @@ export class ControlSession {
   /** Aborted when the connection goes away. */
   get signal(): AbortSignal {
     return this.abort.signal;
+  }
+
+  /**
+   * The connection as a submit's payload source (src/node/work/intake.ts). A clean EOF is not proof of a
+   * complete payload:
+   * - on a Unix socket a client that closed outright looks like one that half-closed (no reset exists
+   *   there), but Linux refuses writes to a peer that closed both directions (EPIPE) and accepts them
+   *   after a half-close;
+   * - on TCP (and TLS over it) a reset that arrives while sent bytes are still unread is reported by
+   *   libuv as EOF (uv__stream_io turns POLLHUP after a partial read into EOF without reading the
+   *   error), and a write to the reset socket then fails.
+   * So after EOF the first bytes of the submit reply, the same whatever the outcome, are written as a
+   * probe. A mesh stream has its own close and is not probed.
+   */
+  payloadConnection(): PayloadConnection {
+    return {
+      write: (text) => this.write(text),
+      read: async () => {
+        const chunk = await this.reader.read();
+        if (chunk === null && !this.stream.readableEnded) throw new Error('use of closed network connection');
+        return chunk;
+      },
+      stillThere: async () => {
+        if (this.kind === 'mesh' || !(this.stream instanceof net.Socket)) return undefined;
+        const s = this.stream;
+        const failed = await new Promise<Error | undefined>((resolve) => {
+          if (s.destroyed || s.writableEnded) return resolve(new Error('closed'));
+          s.write(SUBMIT_REPLY_PREFIX, (e) => resolve(e ?? undefined));
+        });
+        if (!failed) {
+          this.replyPrefix = SUBMIT_REPLY_PREFIX;
+          return undefined;
+        }
+        // What the client did: closed a Unix socket (Receptor's text for a vanished client), or reset TCP.
+        return Object.assign(new Error(failed.message), this.kind === 'unix' ? { code: 'EPIPE', op: 'write' as const } : { code: 'ECONNRESET', op: 'read' as const });
+      },
+    };
   }
 
   /** Writes and waits for `drain` when the socket's buffer is full. */
@@ -126,7 +177,21 @@ export class ControlSession {
       if (!(err instanceof SessionClosedError)) log.error(`Write error in control service: ${(err as Error).message}`);
     } finally {
       log.debug(`Client disconnected from control service ${this.peer}`);
+      if (this.discardInput) await this.discard();
       this.close();
+    }
+  }
+
+  /** Reads and drops input until EOF, for at most DISCARD_MS: the client reads its ERROR, then stops sending. */
+  private async discard(): Promise<void> {
+    const timer = setTimeout(() => this.stream.destroy(), DISCARD_MS);
+    timer.unref();
+    try {
+      while ((await this.reader.read()) !== null);
+    } catch {
+      // Reset or closed: nothing more to drop.
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -173,11 +238,30 @@ export class ControlSession {
     try {
       reply = await handler({ params, json }, this);
     } catch (err) {
+      if (err instanceof PayloadError) {
+        // The rest of the connection is payload the unit did not get, never commands.
+        this.finished = true;
+        this.discardInput = true;
+      }
       if (err instanceof SessionClosedError) throw err;
       if (!(err instanceof CommandError)) this.node.logger.error(`control command ${cmd} failed: ${(err as Error).stack ?? err}`);
-      await this.write(`ERROR: ${(err as Error).message}\n`);
+      await this.writeReply(`ERROR: ${(err as Error).message}\n`);
       return;
     }
-    if (reply !== null) await this.write(goMarshal(reply) + '\n');
+    if (reply !== null) await this.writeReply(goMarshal(reply) + '\n');
+  }
+
+  /** A reply, less the bytes the submit probe already sent. */
+  private async writeReply(text: string): Promise<void> {
+    const sent = this.replyPrefix;
+    this.replyPrefix = '';
+    if (sent === '') return this.write(text);
+    if (!text.startsWith(sent)) {
+      // Cannot happen for a submit (its reply always starts so); a garbled reply must not reach a client.
+      this.node.logger.error(`control service: reply does not continue the submit probe: ${text.trim()}`);
+      this.stream.destroy();
+      throw new SessionClosedError('reply does not continue the submit probe');
+    }
+    return this.write(text.slice(sent.length));
   }
 }

@@ -2,7 +2,7 @@
 // (`exit status 0`, `exit status 3`, `signal: killed`). Signal names are Go's (syscall signal table, Linux).
 import os from 'node:os';
 
-const GO_SIGNAL_NAMES: Record<number, string> = {
+export const GO_SIGNAL_NAMES: Record<number, string> = {
   1: 'hangup',
   2: 'interrupt',
   3: 'quit',

@@ -72,8 +72,11 @@ export abstract class UnitBase extends EventEmitter {
   /** `work release` / `force-release`: 'done' once the directory is gone. */
   abstract release(force: boolean): Promise<UnitOpOutcome>;
 
-  /** Node shutdown. */
-  abstract shutdown(graceMs: number): Promise<void>;
+  /**
+   * Node shutdown. With `stopWork` the unit's program is stopped; without it, it goes on running (the
+   * unit runner records its end) and the next node on this data directory takes the unit back.
+   */
+  abstract shutdown(graceMs: number, stopWork: boolean): Promise<void>;
 
   /** A counter bumped on every status change and every write to stdout. */
   get changeSeq(): number {
@@ -106,10 +109,24 @@ export abstract class UnitBase extends EventEmitter {
 
   /** Persists the current status, then publishes it (writes are serialised; a released unit writes nothing). */
   save(): Promise<void> {
+    return this.commit(true);
+  }
+
+  /**
+   * Publishes the current status without writing it: for changes the status file already holds (the unit
+   * runner wrote them) or need not hold (StdoutSize while the runner owns the file). Queued behind pending
+   * writes, so an older snapshot never replaces it.
+   */
+  protected publishOnly(patch: Partial<StatusFileData>): Promise<void> {
+    this.current = { ...this.current, ...patch };
+    return this.commit(false);
+  }
+
+  private commit(persist: boolean): Promise<void> {
     const snapshot: StatusFileData = { ...this.current };
     this.saveChain = this.saveChain
       .then(async () => {
-        if (!this.released && !this.removing) await writeStatusFile(this.dir, snapshot);
+        if (persist && !this.released && !this.removing) await writeStatusFile(this.dir, snapshot);
       })
       .catch((err: unknown) => {
         this.logger.error(`Error updating status file ${path.join(this.dir, 'status')}: ${(err as Error).message}.`);
@@ -118,6 +135,11 @@ export abstract class UnitBase extends EventEmitter {
         this.published = snapshot;
         this.bump();
       });
+    return this.saveChain;
+  }
+
+  /** Resolves once every status change made so far is written. */
+  flush(): Promise<void> {
     return this.saveChain;
   }
 

@@ -7,8 +7,10 @@ import type { NodeLogger } from '../logger.js';
 import { parseGoDuration } from '../../protocol/duration.js';
 import { goTimeString } from '../go-time.js';
 import { CommandError } from './command-error.js';
+import { receivePayload, type PayloadConnection } from './intake.js';
 import { RemoteWorkUnit, type RemoteWorkEnv } from './remote.js';
-import { killLeftover, leftoverProgram } from './leftover.js';
+import { leftoverProgram } from './leftover.js';
+import { UnitRunner } from './runner/client.js';
 import { JwtError, loadRsaPublicKey, verifyWorkToken } from './signing.js';
 import { decodeStatusFile, isRemoteExtraData, remoteExtraData, WorkState, type StatusFileData } from './status.js';
 import type { UnitBase, UnitOpOutcome } from './unit-base.js';
@@ -29,6 +31,19 @@ export interface RemoteRequest {
   ttl: string;
   signWork: boolean;
   params: Record<string, string>;
+}
+
+/** A `work submit` as the control service parsed it. */
+export interface SubmitRequest {
+  workType: string;
+  /** Work parameters (`params` for command units; every non-reserved key for remote units). */
+  params: Record<string, string>;
+  /** A unit ID the client asked for ('' = a fresh one). */
+  requestedId: string;
+  /** Local work: must be '' (Receptor: the ttl option is for remote work only). */
+  ttl?: string;
+  /** Work for another node. */
+  remote?: { node: string; tlsClient: string; ttl: string; signWork: boolean };
 }
 
 export interface WorkceptorOptions {
@@ -56,6 +71,7 @@ export class Workceptor {
   private readonly cancelGraceMs: number;
   private readonly remote: RemoteWorkEnv | undefined;
   private readonly hasTlsClient: (name: string) => boolean;
+  private readonly runner: UnitRunner;
 
   constructor(opts: WorkceptorOptions) {
     this.nodeId = opts.nodeId;
@@ -66,6 +82,7 @@ export class Workceptor {
     this.cancelGraceMs = opts.cancelGraceMs ?? 10_000;
     this.remote = opts.remote;
     this.hasTlsClient = opts.hasTlsClient ?? (() => false);
+    this.runner = new UnitRunner(opts.logger);
   }
 
   private track<T extends AnyUnit>(unit: T): T {
@@ -91,9 +108,9 @@ export class Workceptor {
   }
 
   // scanForUnit: a unit directory found on disk. Command units that were pending become Failed
-  // ("Pending at restart", as in Receptor); ones that were running lost the node that watched their
-  // program, so they become Failed too, with a Detail that says so, and a program still running after a
-  // crash is killed (leftover.ts).
+  // ("Pending at restart", as in Receptor). Ones that were running are taken back when their program
+  // still runs (the unit runner outlives the node and records the end: unit.ts, runner/); when it is gone
+  // without a recorded end, the unit is Failed with a Detail that says so.
   private async scanUnit(id: string): Promise<AnyUnit | undefined> {
     if (!isSafeUnitId(id)) return undefined;
     const dir = path.join(this.unitsDir, id);
@@ -116,10 +133,11 @@ export class Workceptor {
     if (loadError === undefined && status.WorkType === 'remote' && this.remote) return this.restartRemote(id, dir, status);
     const def = this.types.get(status.WorkType);
     const recordedPid = def !== undefined ? pidOf(status.ExtraData) : 0;
-    // Nothing of a previous run is running any more: command units lose their Pid/Params.
-    const hadExtraData = def !== undefined && status.ExtraData !== null && typeof status.ExtraData === 'object';
+    const program = def !== undefined && status.State === WorkState.Running ? await leftoverProgram(recordedPid, path.join(dir, 'stdout')) : undefined;
+    // A unit whose program is not running any more loses its Pid/Params, as when it ends under a node.
+    const hadExtraData = def !== undefined && program === undefined && status.ExtraData !== null && typeof status.ExtraData === 'object';
     if (hadExtraData) status.ExtraData = null;
-    const unit = new WorkUnit({ id, dir, status, def, logger: this.logger, cancelGraceMs: this.cancelGraceMs });
+    const unit = new WorkUnit({ id, dir, status, def, logger: this.logger, cancelGraceMs: this.cancelGraceMs, runner: this.runner });
     const size = async (): Promise<number> => {
       try {
         return (await stat(unit.stdoutPath)).size;
@@ -134,14 +152,8 @@ export class Workceptor {
       if (status.State === WorkState.Pending) {
         await unit.updateBasic(WorkState.Failed, 'Pending at restart', await size());
       } else if (status.State === WorkState.Running) {
-        let detail = 'Failed to restart: the node stopped while the unit was running';
-        const leftover = await leftoverProgram(recordedPid, unit.stdoutPath);
-        if (leftover !== undefined) {
-          const gone = await killLeftover(leftover);
-          this.logger.warning(`Killed the leftover program of unit ${id} (process group ${leftover})${gone ? '' : ', which did not exit'}`);
-          detail += `; its program (PID ${leftover}) was still running and was killed`;
-        }
-        await unit.updateBasic(WorkState.Failed, detail, await size());
+        if (program !== undefined) unit.adopt(program);
+        else await unit.updateBasic(WorkState.Failed, 'Failed to restart: the unit was running and its program is gone without a recorded exit status', await size());
       } else if (hadExtraData) {
         await unit.save();
       }
@@ -217,6 +229,7 @@ export class Workceptor {
       def,
       logger: this.logger,
       cancelGraceMs: this.cancelGraceMs,
+      runner: this.runner,
       status: {
         State: WorkState.Pending,
         Detail: 'Unit Created',
@@ -272,6 +285,33 @@ export class Workceptor {
     return unit;
   }
 
+  /**
+   * A unit's start of life (pkg/workceptor/controlsvc.go `submit`): allocate it, take its payload whole
+   * (intake.ts: a payload cut short fails the unit and throws PayloadError), then start it.
+   */
+  async submit(req: SubmitRequest, conn: PayloadConnection): Promise<{ unit: AnyUnit; outcome: UnitOpOutcome }> {
+    let unit: AnyUnit;
+    if (req.remote) {
+      const r = req.remote;
+      unit = await this.allocateRemote({ node: r.node, workType: req.workType, requestedId: req.requestedId, tlsClient: r.tlsClient, ttl: r.ttl, signWork: r.signWork, params: req.params });
+    } else {
+      if ((req.ttl ?? '') !== '') throw new CommandError('ttl option is intended for remote work only');
+      unit = await this.allocate(req.workType, req.params, req.requestedId);
+    }
+    // A command unit's start never fails the submit (a failure becomes its status), so its reply is known
+    // to start `{"result":"Job S`: the probe can be sent. A remote unit's start may answer the remote's ERROR.
+    await receivePayload(unit, conn, `Work unit created with ID ${unit.id}. Send stdin data and EOF.\n`, unit instanceof WorkUnit);
+    await unit.updateBasic(WorkState.Pending, 'Starting Worker', 0);
+    let outcome: UnitOpOutcome;
+    try {
+      outcome = await unit.start();
+    } catch (err) {
+      await unit.updateBasic(WorkState.Failed, `Error starting worker: ${(err as Error).message}`, 0);
+      throw new CommandError((err as Error).message);
+    }
+    return { unit, outcome };
+  }
+
   /** `work cancel`: 'pending' when a remote unit's node cannot be reached now. */
   cancel(unit: AnyUnit): Promise<UnitOpOutcome> {
     return unit.cancel();
@@ -321,10 +361,18 @@ export class Workceptor {
     if (should && !connIsUnix) await this.verifySignature(signature);
   }
 
-  /** Stops every running program (units become Failed/"Killed") and waits for the status files. */
-  async close(graceMs = 2000): Promise<void> {
-    await Promise.all([...this.units.values()].map((u) => u.shutdown(graceMs)));
-    await Promise.all([...this.units.values()].map((u) => (u.released ? undefined : u.save())));
+  /**
+   * Node shutdown. With `stopWork` every running program is stopped (units become Failed/"Killed");
+   * without it programs go on under the unit runner and the next node on this data directory takes them
+   * back, as Receptor's command runners outlive their node. Either way it waits only for status changes
+   * already made: no status file is rewritten, so shutdown does not grow with the units on disk.
+   */
+  async close(graceMs = 2000, stopWork = true): Promise<void> {
+    const running = [...this.units.values()].filter((u) => u instanceof WorkUnit && u.isRunning).length;
+    if (!stopWork && running > 0) this.logger.info(`${running} running work unit(s) keep running; the next start on ${this.unitsDir} takes them back`);
+    await Promise.all([...this.units.values()].map((u) => u.shutdown(graceMs, stopWork)));
+    await Promise.all([...this.units.values()].map((u) => u.flush()));
+    this.runner.close();
   }
 }
 

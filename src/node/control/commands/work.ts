@@ -1,11 +1,9 @@
 // `work submit|list|status|cancel|release|force-release|results`, parsed and answered exactly as
 // Receptor's workceptorCommandType does (pkg/workceptor/controlsvc.go InitFromString, InitFromJSON and
 // ControlFunc), including its error texts and their order.
-import { open } from 'node:fs/promises';
 import { goFormatS } from '../../../protocol/go-json.js';
 import { streamResults } from '../../work/results.js';
-import { WorkState } from '../../work/status.js';
-import { CommandError, Workceptor, type AnyUnit } from '../../work/workceptor.js';
+import { CommandError, Workceptor } from '../../work/workceptor.js';
 import type { CommandHandler, ControlSession } from '../session.js';
 
 type Params = Record<string, unknown>;
@@ -22,7 +20,10 @@ function parseInt10(s: string): number {
   if (v > 9223372036854775807n || v < -9223372036854775808n) {
     throw new CommandError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
   }
-  return Number(v);
+  // An int64 beyond 2^53 has no exact Number; no file is that large, so the nearest safe integer reads
+  // the same nothing. (Node's fs treats an unsafe position as "the current position": byte 0.)
+  const max = BigInt(Number.MAX_SAFE_INTEGER);
+  return Number(v > max ? max : v < -max ? -max : v);
 }
 
 function strFromMap(config: Params, name: string): string {
@@ -40,7 +41,7 @@ function optStr(config: Params, name: string): string {
 function intFromMap(config: Params, name: string): number {
   if (!Object.prototype.hasOwnProperty.call(config, name)) throw new CommandError(`field ${name} missing`);
   const v = config[name];
-  if (typeof v === 'number') return Math.trunc(v);
+  if (typeof v === 'number') return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.trunc(v)));
   if (typeof v === 'string') return parseInt10(v);
   throw new CommandError(`field ${name} value ${goFormatS(v)} is not convertible to an int`);
 }
@@ -139,49 +140,12 @@ async function submit(p: Params, session: ControlSession): Promise<Record<string
 
   await work.processSignature(workType, signature, session.kind === 'unix', signWork);
   const isLocal = workNode === node.nodeId || workNode.toLowerCase() === 'localhost';
-  let unit: AnyUnit;
-  if (isLocal) {
-    if (ttl !== '') throw new CommandError('ttl option is intended for remote work only');
-    unit = await work.allocate(workType, workParams, workUnitId);
-  } else {
-    unit = await work.allocateRemote({ node: workNode, workType, requestedId: workUnitId, tlsClient, ttl, signWork, params: workParams });
-  }
-  let stdin;
-  try {
-    stdin = await open(unit.stdinPath, 'w', 0o600);
-  } catch (err) {
-    throw new CommandError((err as Error).message);
-  }
-  try {
-    await unit.updateBasic(WorkState.Pending, 'Waiting for Input Data', 0);
-    await session.write(`Work unit created with ID ${unit.id}. Send stdin data and EOF.\n`);
-    // The payload is everything until the client's half-close; bytes that arrived with the submit line
-    // are already in the reader and come first.
-    try {
-      for (;;) {
-        const chunk = await session.reader.read();
-        if (chunk === null) break;
-        await stdin.write(chunk);
-      }
-    } catch (err) {
-      await unit.updateBasic(WorkState.Failed, `Error reading input data: ${(err as Error).message}`, 0);
-      throw new CommandError((err as Error).message);
-    }
-  } finally {
-    await stdin.close();
-  }
-  if (session.signal.aborted && !session.stream.readableEnded) {
-    await unit.updateBasic(WorkState.Failed, 'Error reading input data: connection closed', 0);
-    throw new CommandError('connection closed');
-  }
-  await unit.updateBasic(WorkState.Pending, 'Starting Worker', 0);
-  let outcome;
-  try {
-    outcome = await unit.start();
-  } catch (err) {
-    await unit.updateBasic(WorkState.Failed, `Error starting worker: ${(err as Error).message}`, 0);
-    throw new CommandError((err as Error).message);
-  }
+  const { unit, outcome } = await work.submit(
+    isLocal
+      ? { workType, params: workParams, requestedId: workUnitId, ttl }
+      : { workType, params: workParams, requestedId: workUnitId, remote: { node: workNode, tlsClient, ttl, signWork } },
+    session.payloadConnection(),
+  );
   node.logger.info(`[${unit.id}] work unit of type ${workType} submitted${isLocal ? '' : ` to ${workNode}`}`);
   // Receptor: ErrPending from Start (the remote node cannot be reached yet) → "Job Submitted".
   return { result: outcome === 'pending' ? 'Job Submitted' : 'Job Started', unitid: unit.id };
