@@ -6,14 +6,20 @@
 //   pins, as Receptor installs its verify function only when verifying);
 // - for a link (tcp-peer / ws-peer) the server certificate is checked against the host dialled
 //   (ExpectedHostnameTypeDNS); for a mesh stream (connect, remote work, tcp-server) against the node
-//   dialled, which must be one of the certificate's Receptor node IDs (ExpectedHostnameTypeReceptor);
+//   dialled, which must be one of the certificate's Receptor node IDs (ExpectedHostnameTypeReceptor,
+//   checked by secureClientStream);
 // - pinnedservercert: SHA-256 or SHA-512 fingerprints the server certificate must match.
+// The chain is not left to node:tls's rejectUnauthorized: it is checked by verifyPeer once the handshake
+// is done (tls-verify.ts), so that the chains Go accepts and OpenSSL does not (a CA and its leaf with the
+// same subject, as in Receptor's test PKI) are accepted. Every user of these options calls verifyPeer
+// before it sends a byte.
 import { createHash, X509Certificate } from 'node:crypto';
-import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import tls, { type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { TlsClientConfig } from '../config/types.js';
 import { MeshctlError } from '../errors.js';
 import { checkCertificateNodeId, readTlsEntryFile } from './control/tls.js';
 import type { LinkClientTls } from './mesh/index.js';
+import { trustAnchors, verifyPeerChain } from './tls-verify.js';
 
 const TLS12_CIPHERS = ['ECDHE-RSA-AES256-GCM-SHA384', 'AES256-GCM-SHA384', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256'].join(':');
 
@@ -70,15 +76,26 @@ export async function prepareTlsClient(cfg: TlsClientConfig, nodeId: string): Pr
   }
   const ca = cfg.rootcas !== '' ? await readTlsEntryFile('tls-client', cfg.name, 'rootcas', cfg.rootcas) : undefined;
   const pins = decodeFingerprints(cfg.pinnedservercert, cfg);
+  const anchors = cfg.insecureskipverify ? [] : trustAnchors(ca);
   const base: ConnectionOptions = {
     ...(cert && key ? { cert, key } : {}),
     ...(ca ? { ca } : {}),
     minVersion: cfg.mintls13 ? 'TLSv1.3' : 'TLSv1.2',
     ...(cfg.mintls13 ? {} : { ciphers: TLS12_CIPHERS, ecdhCurve: 'P-521:P-384:P-256' }),
-    rejectUnauthorized: !cfg.insecureskipverify,
+    // verifyPeer decides (see the top of this file); OpenSSL's verdict is one of its inputs.
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined,
   };
-  const verifyPeer = (socket: TLSSocket): string | undefined => {
-    if (cfg.insecureskipverify || pins.length === 0) return undefined;
+  /** Receptor's order (ReceptorVerifyFunc): the chain (with the host for links), then the pins. */
+  const verify = (socket: TLSSocket, host: string | undefined): string | undefined => {
+    if (cfg.insecureskipverify) return undefined;
+    const chain = verifyPeerChain(socket, anchors, 'server');
+    if (chain !== undefined) return chain;
+    if (host !== undefined) {
+      const mismatch = tls.checkServerIdentity(host, socket.getPeerCertificate());
+      if (mismatch) return mismatch.message;
+    }
+    if (pins.length === 0) return undefined;
     const der = socket.getPeerCertificate(false)?.raw;
     if (!der) return 'RVF failed: peer certificate missing';
     const sha256 = createHash('sha256').update(der).digest();
@@ -88,7 +105,10 @@ export async function prepareTlsClient(cfg: TlsClientConfig, nodeId: string): Pr
   };
   return {
     name: cfg.name,
-    forHost: () => ({ options: { ...base }, verifyPeer }),
-    forNode: (node) => ({ tls: { options: { ...base }, verifyPeer }, expectedNodeId: cfg.insecureskipverify ? undefined : node }),
+    forHost: (host) => ({ options: { ...base }, verifyPeer: (socket) => verify(socket, host) }),
+    forNode: (node) => ({
+      tls: { options: { ...base }, verifyPeer: (socket) => verify(socket, undefined) },
+      expectedNodeId: cfg.insecureskipverify ? undefined : node,
+    }),
   };
 }

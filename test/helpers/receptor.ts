@@ -157,6 +157,8 @@ export interface ReceptorOptions {
   controlTcp?: boolean;
   /** Adds a second control-service (service `ctltls`) with `tcplisten` + `tcptls: <name>` (a tls-server you define). */
   controlTls?: { tlsServer: string };
+  /** `tls: <name>` on the `control` service: TLS inside mesh streams (a tls-server you define). */
+  controlServiceTls?: string;
   /** tcp-listener on 127.0.0.1 with a free port (`port` set on the returned node). */
   tcpListener?: { tls?: string; cost?: number };
   /** tcp-peer entries (`host:port`). */
@@ -288,6 +290,7 @@ async function startControlNode(kind: 'receptor' | 'meshctl', options: ReceptorO
       service: 'control',
       filename: socketPath,
       ...(tcpPort ? { tcplisten: `127.0.0.1:${tcpPort}` } : {}),
+      ...(options.controlServiceTls ? { tls: options.controlServiceTls } : {}),
     },
   });
   if (options.controlTls) {

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import tls from 'node:tls';
 import { MeshctlError } from '../../errors.js';
 import type { NodeLogger } from '../logger.js';
+import { deferClientVerification } from '../tls-verify.js';
 import type { PreparedTlsServer } from './tls.js';
 
 export type ConnectionHandler = (socket: net.Socket, peer: string) => void;
@@ -160,32 +161,50 @@ export async function listenTcp(
   const peerOf = (s: net.Socket): string => `${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'}`;
   let server: net.Server;
   if (tlsServer) {
-    // Receptor gives a client 10 s to complete the handshake (controlsvc.go SetupConnection deadline).
-    const srv = tls.createServer({ ...tlsServer.options, allowHalfOpen: true, handshakeTimeout: 10_000 });
-    // Sockets whose handshake never completes (a tcp:// client, a rejected certificate) never reach
-    // 'secureConnection'; with allowHalfOpen they would otherwise linger and hold server.close() open.
-    // Every raw socket is tracked until it closes; closeListener() drops them all (the node is stopping).
+    // Each connection gets a server TLSSocket made here rather than by a tls.Server: a tls.Server with
+    // rejectUnauthorized drops (without a word) the client certificates OpenSSL refuses, which includes
+    // chains Go accepts (a CA and its leaf with one subject, tls-verify.ts), and without
+    // rejectUnauthorized OpenSSL no longer refuses a client that sends no certificate with the "certificate
+    // required" alert clients turn into a clear message. A bare TLSSocket keeps that alert
+    // (requireclientcert) and leaves every certificate sent to verify.check.
+    // sessionIdContext: OpenSSL refuses to resume a session on a context that verifies peers without one.
+    const context = tls.createSecureContext({ ...tlsServer.options, sessionIdContext: 'meshctl-control-service' });
+    const verify = deferClientVerification(tlsServer);
+    // Sockets whose handshake never completes (a tcp:// client, a refused certificate) are tracked until
+    // they close; closeListener() drops them all (the node is stopping).
     const pending = new Set<net.Socket>();
-    srv.on('connection', (raw: net.Socket) => {
+    server = net.createServer({ allowHalfOpen: true }, (raw) => {
       pending.add(raw);
       raw.once('close', () => pending.delete(raw));
-    });
-    handshaking.set(srv, pending);
-    srv.on('secureConnection', (socket) => {
-      const problem = tlsServer.verifyPeer(socket);
-      if (problem) {
-        logger.error(`TLS handshake error: ${problem}. Closing socket.`);
+      const peer = peerOf(raw);
+      const socket = new tls.TLSSocket(raw, {
+        isServer: true,
+        secureContext: context,
+        requestCert: tlsServer.options.requestCert === true,
+        rejectUnauthorized: tlsServer.options.rejectUnauthorized === true,
+      });
+      let secure = false;
+      const refuse = (why: string): void => {
+        logger.error(`TLS handshake error: ${why}. Closing socket.`);
         socket.destroy();
-        return;
-      }
-      socket.setKeepAlive(true, 15_000);
-      onConnection(socket, peerOf(socket));
+      };
+      // Receptor gives a client 10 s to complete the handshake (controlsvc.go SetupConnection deadline).
+      const timer = setTimeout(() => refuse('tls handshake timed out'), 10_000);
+      socket.on('error', (err: Error) => {
+        if (!secure) refuse(err.message);
+      });
+      socket.once('close', () => clearTimeout(timer));
+      socket.once('secure', () => {
+        secure = true;
+        clearTimeout(timer);
+        const problem = verify.check(socket);
+        if (problem) return refuse(problem);
+        // Go enables 15 s keep-alives on accepted TCP connections.
+        raw.setKeepAlive(true, 15_000);
+        onConnection(socket, peer);
+      });
     });
-    srv.on('tlsClientError', (err, socket) => {
-      logger.error(`TLS handshake error: ${err.message}. Closing socket.`);
-      socket.destroy();
-    });
-    server = srv;
+    handshaking.set(server, pending);
   } else {
     server = net.createServer({ allowHalfOpen: true }, (socket) => {
       // Go enables 15 s keep-alives on accepted TCP connections.

@@ -6,11 +6,14 @@
 //   roots); clientcas alone ⇒ verified if the client sends one;
 // - pinnedclientcert: SHA-256 or SHA-512 fingerprints (hex, colons allowed) the client certificate must
 //   match.
+// Client certificates are verified after the handshake, as Go verifies them (src/node/tls-verify.ts), so
+// that chains OpenSSL alone refuses and Go accepts (Receptor's test PKI) are accepted.
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { TLSSocket, TlsOptions } from 'node:tls';
 import { MeshctlError } from '../../errors.js';
 import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from '../../transport/tls-material.js';
+import { trustAnchors, verifyPeerChain } from '../tls-verify.js';
 import type { TlsServerConfig } from '../../config/types.js';
 
 const TLS12_CIPHERS = [
@@ -108,12 +111,15 @@ export async function prepareTlsServer(cfg: TlsServerConfig, nodeId: string): Pr
   const ca = cfg.clientcas !== '' ? await readTlsEntryFile('tls-server', cfg.name, 'clientcas', cfg.clientcas) : undefined;
   const pins = decodeFingerprints(cfg.pinnedclientcert, cfg);
   const wantsClientCert = cfg.requireclientcert || cfg.clientcas !== '';
+  const anchors = wantsClientCert ? trustAnchors(ca) : [];
   const options: TlsOptions = {
     cert,
     key,
     ...(ca ? { ca } : {}),
     minVersion: cfg.mintls13 ? 'TLSv1.3' : 'TLSv1.2',
     ...(cfg.mintls13 ? {} : { ciphers: TLS12_CIPHERS, ecdhCurve: 'P-521:P-384:P-256' }),
+    // Read by deferClientVerification (src/node/tls-verify.ts), which every server using these options goes
+    // through: requireclientcert ⇒ a certificate is required and its chain checked after the handshake.
     requestCert: wantsClientCert,
     rejectUnauthorized: cfg.requireclientcert,
     // Receptor gives the handshake 10 s (controlsvc.go SetupConnection).
@@ -126,7 +132,13 @@ export async function prepareTlsServer(cfg: TlsServerConfig, nodeId: string): Pr
       if (!wantsClientCert) return undefined;
       const peer = socket.getPeerCertificate(false);
       const hasCert = peer !== null && typeof peer === 'object' && Object.keys(peer).length > 0;
-      if (hasCert && !socket.authorized) return `client certificate rejected: ${String(socket.authorizationError)}`;
+      // A required certificate's chain is checked before this, by deferClientVerification (every user of
+      // these options runs the handshake through it); a certificate that is only verified if given
+      // (clientcas alone: Go's VerifyClientCertIfGiven) is checked here.
+      if (hasCert && !cfg.requireclientcert) {
+        const problem = verifyPeerChain(socket, anchors, 'client');
+        if (problem !== undefined) return `client certificate rejected: ${problem}`;
+      }
       if (pins.length > 0) {
         if (!hasCert) return 'client certificate required by pinnedclientcert';
         const der = peer.raw;

@@ -17,7 +17,9 @@ export type MeshErrorKind =
   /** The mesh instance is closed. */
   | 'ECLOSED'
   /** A bad argument (service name in use, empty name). */
-  | 'EINVALID';
+  | 'EINVALID'
+  /** A plain stream to a service that takes TLS (ConnType 2). */
+  | 'EINSECURE';
 
 const HINTS: Record<MeshErrorKind, string> = {
   ENOROUTE: 'check the node ID and the routes with `meshctl status`',
@@ -27,6 +29,7 @@ const HINTS: Record<MeshErrorKind, string> = {
   ESTREAMRESET: 'a link on the path went away or the other end closed the stream',
   ECLOSED: '',
   EINVALID: '',
+  EINSECURE: 'the service runs TLS inside the stream: name a tls-client (connect NODE SERVICE TLSCLIENT, a submit tlsclient)',
 };
 
 export class MeshError extends ConnectionError {
@@ -45,6 +48,12 @@ export const PROBLEM = {
   serviceUnknown: 'service unknown',
   expired: 'message expired',
   timeout: 'timeout',
+  /**
+   * A plain dial to a TLS service. Receptor's text as its dialler reports it: the QUIC handshake of
+   * a stream without TLS expects the service's throw-away certificate and gets a real one
+   * (pkg/netceptor/conn.go verifyServerCertificate), so the error comes wrapped as a QUIC crypto error.
+   */
+  insecure: 'CRYPTO_ERROR 0x12a (local): insecure connection to secure service',
 } as const;
 
 /** The MeshError for a failure text received from the mesh (OPEN_FAIL, unreachable notice). */
@@ -58,6 +67,8 @@ export function errorFromProblem(problem: string): MeshError {
       return new MeshError('EEXPIRED', problem);
     case PROBLEM.timeout:
       return new MeshError('ETIMEOUT', problem);
+    case PROBLEM.insecure:
+      return new MeshError('EINSECURE', problem);
     default:
       return new MeshError('ESTREAMRESET', problem);
   }

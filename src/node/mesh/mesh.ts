@@ -574,12 +574,22 @@ export class Mesh extends EventEmitter<MeshEvents> {
   /**
    * Opens a stream to `service` on `node` ('localhost' = this node). Rejects with a MeshError:
    * `no route to node`, `service unknown`, `message expired`, `timeout`, or the reason a hop gave.
+   * `tls`: whether the caller will run TLS inside the stream (Receptor's DialContext takes the TLS
+   * config); false to a service that takes TLS fails with `insecure connection to secure service`.
+   * Undefined: not said, not checked.
    */
-  async dialService(node: string, service: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<MeshStream> {
+  async dialService(node: string, service: string, options: { signal?: AbortSignal; timeoutMs?: number; tls?: boolean } = {}): Promise<MeshStream> {
     this.assertOpen();
     const target = node.toLowerCase() === 'localhost' ? this.nodeId : node;
     const fromService = this.ephemeralService();
-    const info: OpenInfo = { fromNode: this.nodeId, fromService, toNode: target, toService: service, hopsToLive: this.limits.maxForwardingHops };
+    const info: OpenInfo = {
+      fromNode: this.nodeId,
+      fromService,
+      toNode: target,
+      toService: service,
+      hopsToLive: this.limits.maxForwardingHops,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+    };
     let mux: Mux;
     if (target === this.nodeId) {
       mux = this.loop[0];
@@ -632,6 +642,11 @@ export class Mesh extends EventEmitter<MeshEvents> {
     if (info.toNode === this.nodeId) {
       const svc = this.services.get(info.toService);
       if (!svc) return mux.refuse(port, PROBLEM.serviceUnknown);
+      // Receptor fails a plain dial to a TLS service at once, in the stream's own handshake (conn.go
+      // verifyServerCertificate), instead of leaving the client to wait for a greeting that never comes.
+      // Our streams have no handshake of their own: the opener says whether it will run TLS, and the
+      // service's ConnType decides.
+      if (svc.options.connType === 2 && info.tls === false) return mux.refuse(port, PROBLEM.insecure);
       const from = { node: info.fromNode, service: info.fromService };
       const stream = this.adoptStream(new MeshStream(port, { node: this.nodeId, service: info.toService }, from, this.limits.streamWriteBuffer));
       mux.accept(port);

@@ -52,7 +52,7 @@ export async function startTcpServer(cfg: TcpServerConfig, mesh: Mesh, tlsConf: 
     void (async () => {
       let stream: Duplex;
       try {
-        const s = await mesh.dialService(cfg.remotenode, cfg.remoteservice);
+        const s = await mesh.dialService(cfg.remotenode, cfg.remoteservice, { tls: clientTls !== undefined });
         open.add(s);
         stream = clientTls ? await secureClientStream(s, clientTls.tls, clientTls.expectedNodeId) : s;
       } catch (err) {

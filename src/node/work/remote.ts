@@ -202,9 +202,12 @@ export class RemoteWorkUnit extends UnitBase {
         } catch (err) {
           if (signal.aborted) return undefined;
           this.logger.info(`Connection to ${this.extra.RemoteNode} failed with error: ${message(err)}`);
-          if (err instanceof RemoteTlsError) {
-            // Receptor gives up on TLS errors while the remote unit has not started (getCryptoErrorDetail).
-            const detail = `TLS error connecting to remote service: ${err.message}`;
+          // Receptor gives up on TLS errors while the remote unit has not started: getConnection tests
+          // the error text for "CRYPTO_ERROR" (QUIC's wrapping of a handshake failure). That covers the
+          // certificate checks (RemoteTlsError here) and a plain dial to a control service that takes
+          // TLS (the mesh's `CRYPTO_ERROR 0x12a (local): insecure connection to secure service`).
+          if (err instanceof RemoteTlsError || message(err).includes('CRYPTO_ERROR')) {
+            const detail = `TLS error connecting to remote service: ${message(err)}`;
             if (!this.extra.RemoteStarted) {
               this.logger.error(detail);
               await this.update({ State: WorkState.Failed, Detail: detail });

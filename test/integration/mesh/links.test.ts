@@ -62,7 +62,8 @@ describe('mesh links', () => {
     b.on('link-error', (e) => errors.push(e.error.message));
     a.addTcpPeer({ address: l.url, tls: clientTls(evil) });
     await waitFor(() => errors.length > 0, 'refusal of the unknown CA');
-    expect(errors[0]).toMatch(/^client certificate rejected: [a-z ]*(issuer|self signed|verify)/);
+    // Go's words for the refusal, as Receptor logs it.
+    expect(errors[0]).toBe('client certificate rejected: x509: certificate signed by unknown authority');
     errors.length = 0;
     c.addTcpPeer({ address: l.url, tls: clientTls(undefined) });
     await waitFor(() => errors.length > 0, 'refusal of no certificate');

@@ -303,9 +303,12 @@ describe('remote work over TLS, with secrets and signed work', () => {
     expect(await readFile(path.join(m.node('controller').unitsDir, unitid, 'status'), 'utf8')).toContain('"secret_token":"s3cr3t"');
   });
 
-  it('remote work - without a tlsclient the TLS control service is not reached and the unit stays pending', async () => {
+  it('remote work - without a tlsclient the TLS control service is not reached and the unit fails, as in Receptor', async () => {
     const { result, unitid } = await client.workSubmit({ workType: 'cat', node: 'executor' }, 'x');
     expect(result).toBe('Job Submitted');
+    // test/integration/node/tls-authz.test.ts pins the details (it stayed Pending forever).
+    await waitUntil(async () => (await client.workStatus(unitid)).State === 3, 'the unit failing');
+    expect((await client.workStatus(unitid)).Detail).toBe('TLS error connecting to remote service: CRYPTO_ERROR 0x12a (local): insecure connection to secure service');
     expect(await client.workRelease(unitid)).toEqual({ released: unitid });
   });
 

@@ -91,6 +91,8 @@ describe('mesh wire framing', () => {
     },
     { type: 'datagram', datagram: { hopsToLive: 0, fromNode: 'ä', fromService: 's', toNode: 'b', toService: 'unreach', data: Buffer.from('{}') } },
     { type: 'open', id: 4294967295, window: 1, open: { fromNode: 'a', fromService: 'eph', toNode: 'c', toService: 'control', hopsToLive: 29 } },
+    // With the opener's TLS intent (a TLS service refuses "tls":false); without it, as from an older node.
+    { type: 'open', id: 7, window: 1, open: { fromNode: 'a', fromService: 'eph', toNode: 'c', toService: 'control', hopsToLive: 29, tls: false } },
     { type: 'open-fail', id: 5, reason: 'service unknown' },
     { type: 'fin', id: 9 },
     { type: 'reset', id: 9, reason: 'connection to b lost' },

@@ -3,42 +3,27 @@
 // resolves with one.
 import net from 'node:net';
 import tls from 'node:tls';
+import { deferClientVerification } from '../../tls-verify.js';
 import { DuplexFrameTransport, type FrameTransport } from './frame-transport.js';
 
 /** TLS for a listener: node:tls server options plus checks node:tls cannot express (pins). */
 export interface LinkServerTls {
   options: tls.TlsOptions;
-  /** Called after the handshake; a returned text refuses the connection with that reason. */
+  /** Called after the handshake (and after the chain check of a required certificate); a returned text refuses the connection with that reason. */
   verifyPeer?(socket: tls.TLSSocket): string | undefined;
 }
 
 /** TLS for a peer: node:tls connect options (ca, cert, key, servername, rejectUnauthorized...). */
 export interface LinkClientTls {
   options: tls.ConnectionOptions;
-  /** Called after the handshake; a returned text fails the dial with that reason. */
+  /**
+   * Called after the handshake and before any byte is sent; a returned text fails the dial with that
+   * reason. Options with rejectUnauthorized: false leave the whole check to it (src/node/tls-client.ts).
+   */
   verifyPeer?(socket: tls.TLSSocket): string | undefined;
 }
 
-/**
- * Server options with the client-certificate check moved after the handshake: Node's own rejection
- * (rejectUnauthorized) closes the socket without saying why ('socket hang up'); checking
- * `socket.authorized` ourselves gives the reason (`unable to get local issuer certificate`...).
- */
-export function deferClientVerification(t: LinkServerTls): { options: tls.TlsOptions; check(socket: tls.TLSSocket): string | undefined } {
-  const strict = t.options.requestCert === true && t.options.rejectUnauthorized !== false;
-  return {
-    options: strict ? { ...t.options, rejectUnauthorized: false } : { ...t.options },
-    check(socket) {
-      if (strict && !socket.authorized) {
-        const why = socket.authorizationError;
-        // authorizationError is an OpenSSL code (UNABLE_TO_GET_ISSUER_CERT_LOCALLY): print it as words.
-        const text = why instanceof Error ? why.message : String(why ?? 'no certificate').toLowerCase().replace(/_/g, ' ');
-        return `client certificate rejected: ${text}`;
-      }
-      return t.verifyPeer?.(socket);
-    },
-  };
-}
+export { deferClientVerification } from '../../tls-verify.js';
 
 export interface ServerHandle {
   /** The bound address (port 0 resolved). */

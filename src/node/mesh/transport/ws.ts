@@ -3,8 +3,8 @@
 // an upgrade path on the listener, an `origin` header and one extra header on the dialer, as Receptor.
 import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import net from 'node:net';
+import tls, { type TLSSocket } from 'node:tls';
 import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
 import { DuplexFrameTransport, type FrameTransport } from './frame-transport.js';
 import { closeServer, deferClientVerification, listen, type AcceptHandlers, type LinkClientTls, type LinkServerTls, type ServerHandle } from './tcp.js';
@@ -67,7 +67,40 @@ export async function listenWs(
   };
 }
 
-export function dialWs(opts: {
+/**
+ * For wss with a tls-client: the TLS connection, made and verified (verifyPeer) before the WebSocket
+ * upgrade request goes out, so the request (and an extraheader that may carry a credential) never reaches
+ * a server whose certificate is refused. ws then runs its upgrade on this socket (createConnection).
+ */
+function connectVerifiedTls(u: URL, t: LinkClientTls, timeoutMs: number, signal: AbortSignal | undefined): Promise<TLSSocket> {
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(u.port || 443);
+  return new Promise((resolve, reject) => {
+    const servername = net.isIP(host) ? undefined : host;
+    const socket = tls.connect({ host, port, ...(servername ? { servername } : {}), ...t.options }, () => {
+      const problem = t.verifyPeer?.(socket);
+      if (problem !== undefined) return fail(new Error(problem));
+      cleanup();
+      resolve(socket);
+    });
+    const fail = (err: Error): void => {
+      cleanup();
+      socket.destroy();
+      reject(err);
+    };
+    const onAbort = (): void => fail(new Error('dial cancelled'));
+    const timer = setTimeout(() => fail(new Error(`dial ${u.host}: i/o timeout`)), timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.off('error', fail);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', fail);
+  });
+}
+
+export async function dialWs(opts: {
   url: string;
   /** `Name: value` sent with the upgrade request (Receptor's extraheader). */
   extraHeader?: string;
@@ -84,18 +117,21 @@ export function dialWs(opts: {
   }
   // Receptor sends an Origin of the dialled host (websockets.go NewWebsocketDialer).
   headers.origin = `${secure ? 'https' : 'http'}://${u.host}`;
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const verified = secure && opts.tls ? await connectVerifiedTls(u, opts.tls, timeoutMs, opts.signal) : undefined;
   return new Promise((resolve, reject) => {
-    let tlsSocket: TLSSocket | undefined;
+    let tlsSocket: TLSSocket | undefined = verified;
     const ws = new WebSocket(opts.url, {
       headers,
-      handshakeTimeout: opts.timeoutMs ?? 15_000,
-      ...(secure && opts.tls ? opts.tls.options : {}),
+      handshakeTimeout: timeoutMs,
+      ...(verified ? { createConnection: () => verified } : {}),
     } as ConstructorParameters<typeof WebSocket>[2]);
     const fail = (err: Error): void => {
       cleanup();
       // terminate() on a connecting socket emits one more 'error': swallow it.
       ws.on('error', () => undefined);
       ws.terminate();
+      verified?.destroy();
       reject(err);
     };
     const onAbort = (): void => fail(new Error('dial cancelled'));
@@ -110,10 +146,6 @@ export function dialWs(opts: {
       if (secure) tlsSocket = res.socket as TLSSocket;
     });
     ws.on('open', () => {
-      if (tlsSocket && opts.tls?.verifyPeer) {
-        const problem = opts.tls.verifyPeer(tlsSocket);
-        if (problem !== undefined) return fail(new Error(problem));
-      }
       cleanup();
       const stream = createWebSocketStream(ws);
       resolve(new DuplexFrameTransport(stream, secure ? 'wss' : 'ws', u.host, tlsSocket?.getPeerX509Certificate()?.raw));

@@ -77,6 +77,11 @@ export interface OpenInfo {
   toNode: string;
   toService: string;
   hopsToLive: number;
+  /**
+   * Whether the opener runs TLS inside the stream. A service that takes TLS (ConnType 2) refuses an
+   * opener that says false (`insecure connection to secure service`); absent (older nodes): not checked.
+   */
+  tls?: boolean;
 }
 
 export type LinkMessage =
@@ -294,6 +299,7 @@ export function decodeMessage(frame: Frame): LinkMessage {
           toNode: str(o, 'toNode', 'open'),
           toService: str(o, 'toService', 'open'),
           hopsToLive: num(o, 'hopsToLive', 'open'),
+          ...(typeof o.tls === 'boolean' ? { tls: o.tls } : {}),
         },
       };
     }
