@@ -26,12 +26,15 @@ function spinLstat(file: string): { ready: Promise<void>; stop(): Promise<string
      const flag = workerData.flag;
      const seen = [];
      parentPort.postMessage('ready');
-     while (Atomics.load(flag, 0) === 0) {
+     const look = () => {
        try {
          const m = (lstatSync(workerData.file).mode & 0o7777).toString(8);
          if (!seen.includes(m)) seen.push(m);
        } catch {}
-     }
+     };
+     while (Atomics.load(flag, 0) === 0) look();
+     // One last look after stop(): on a busy machine this thread may not have run since the file appeared.
+     look();
      parentPort.postMessage(seen);`,
     { eval: true, workerData: { file, flag } },
   );
