@@ -203,7 +203,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   // How remote units reach other nodes' control services (remoteUnit.ConnectToRemote).
   const remote: RemoteWorkEnv = {
     async dialControl(node, tlsName, signal) {
-      const stream = await mesh.dialService(node, 'control', { signal });
+      const stream = await mesh.dialService(node, 'control', { signal, tls: tlsName !== '' });
       if (tlsName === '') return stream;
       const c = tlsClients.get(tlsName);
       if (!c) {
@@ -288,7 +288,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
       if (tlsName !== '' && !c) throw new CommandError(`unknown TLS config ${tlsName}`);
       let stream: Duplex;
       try {
-        stream = await mesh.dialService(node, service, { signal });
+        stream = await mesh.dialService(node, service, { signal, tls: c !== undefined });
       } catch (err) {
         throw new CommandError((err as Error).message);
       }
