@@ -43,6 +43,8 @@ export function connErrorText(op: 'read' | 'write', err: unknown): string {
     EPIPE: 'broken pipe',
     ETIMEDOUT: 'connection timed out',
   };
+  // EPIPE is a write's error even when a read is what finds it stored on the socket.
+  if (e?.code === 'EPIPE') return 'write: broken pipe';
   const reason = (e?.code && reasons[e.code]) ?? (op === 'write' ? reasons.EPIPE! : e?.message ?? String(err));
   return `${op}: ${reason}`;
 }
