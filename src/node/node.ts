@@ -12,6 +12,7 @@ import { MeshctlError } from '../errors.js';
 import { parseGoDurationMs } from '../protocol/duration.js';
 import { standardCommands } from './control/commands/index.js';
 import type { NodeServices, ReloadOutcome, SessionKind } from './control/context.js';
+import { ByteBudget, DEFAULT_CONTROL_LIMITS, type ControlLimits } from './control/limits.js';
 import { closeListener, listenTcp, listenUnix } from './control/listeners.js';
 import { ControlSession } from './control/session.js';
 import { prepareTlsServer, type PreparedTlsServer } from './control/tls.js';
@@ -57,6 +58,8 @@ export interface StartNodeOptions {
   meshLimits?: Partial<MeshLimits>;
   /** Retry and poll timing of remote units (Receptor: retries 1 s growing ×1.5 to 60 s, status every 1 s). */
   remoteWork?: Partial<RemoteWorkTiming>;
+  /** Bounds on control requests (docs/node.md, "Limits"); default 32 MiB per request, 256 MiB per node. */
+  controlLimits?: Partial<ControlLimits>;
 }
 
 export interface ListenerAddress {
@@ -303,6 +306,9 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     reload: () => reload(),
   };
 
+  // One budget for the requests of every control connection of this node (Unix, TCP, TLS, mesh).
+  const controlLimits = { ...DEFAULT_CONTROL_LIMITS, ...options.controlLimits };
+  const sessionLimits = { maxRequestBytes: controlLimits.maxRequestBytes, budget: new ByteBudget(controlLimits.maxBufferedBytes) };
   const serve = (stream: Duplex, kind: SessionKind, peer: string): void => {
     if (closing) {
       stream.destroy();
@@ -310,7 +316,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     }
     openStreams.add(stream);
     stream.once('close', () => openStreams.delete(stream));
-    void new ControlSession(stream, kind, nodeServices, commands, peer).run();
+    void new ControlSession(stream, kind, nodeServices, commands, peer, sessionLimits).run();
   };
 
   const startBackend = async (b: BackendEntry): Promise<void> => {

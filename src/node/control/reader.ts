@@ -4,6 +4,7 @@
 // the newline is kept aside and handed to the next reader: the next command, the payload, or the bridge.
 // The stream stays in paused mode, so a session that is not reading applies TCP backpressure.
 import type { Readable } from 'node:stream';
+import { RequestMeter } from './limits.js';
 
 export interface LineResult {
   /** The line without `\n`, with every `\r` removed. */
@@ -12,12 +13,8 @@ export interface LineResult {
   eof: boolean;
 }
 
-/** Longest command line accepted before the session is dropped (Receptor has no limit). */
+/** Longest line readLine() accepts when the caller gives no RequestMeter (a remote node's replies). */
 export const MAX_LINE = 64 * 1024 * 1024;
-
-export class LineTooLongError extends Error {
-  override name = 'LineTooLongError';
-}
 
 export class ByteReader {
   private readonly pending: Buffer[] = [];
@@ -66,28 +63,49 @@ export class ByteReader {
     if (buf.length > 0) this.pending.unshift(buf);
   }
 
-  /** One command line, as readCommandBytes returns it. */
-  async readLine(): Promise<LineResult> {
+  /**
+   * One command line, as readCommandBytes returns it. The line's bytes are counted in `meter` as they
+   * arrive (after `\r` removal), so a line over a bound is refused while it is still coming in (a
+   * RequestLimitError) rather than buffered whole. Linear in the line's length: each chunk is scanned
+   * once, and the parts are joined once at the end.
+   */
+  async readLine(meter: RequestMeter = new RequestMeter(MAX_LINE)): Promise<LineResult> {
     const parts: Buffer[] = [];
     let size = 0;
     for (;;) {
       const chunk = await this.read();
-      if (chunk === null) return { bytes: stripCR(Buffer.concat(parts)), eof: true };
+      if (chunk === null) return { bytes: join(parts, size), eof: true };
       const nl = chunk.indexOf(0x0a);
-      if (nl === -1) {
-        parts.push(chunk);
-        size += chunk.length;
-        if (size > MAX_LINE) throw new LineTooLongError(`command line longer than ${MAX_LINE} bytes`);
-        continue;
+      const part = stripCR(nl === -1 ? chunk : chunk.subarray(0, nl));
+      if (nl !== -1) this.unshift(chunk.subarray(nl + 1));
+      if (part.length > 0) {
+        size += part.length;
+        // Throws when over a bound; the bytes read so far are dropped with `parts`.
+        meter.grow(size);
+        parts.push(part);
       }
-      parts.push(chunk.subarray(0, nl));
-      this.unshift(chunk.subarray(nl + 1));
-      return { bytes: stripCR(Buffer.concat(parts)), eof: false };
+      if (nl !== -1) return { bytes: join(parts, size), eof: false };
     }
   }
 }
 
-function stripCR(buf: Buffer): Buffer {
-  if (buf.indexOf(0x0d) === -1) return buf;
-  return Buffer.from(buf.filter((b) => b !== 0x0d));
+function join(parts: Buffer[], size: number): Buffer {
+  if (parts.length === 1) return parts[0]!;
+  return Buffer.concat(parts, size);
+}
+
+/** `buf` without its `\r` bytes (Receptor drops them anywhere in a line); `buf` itself when it has none. */
+export function stripCR(buf: Buffer): Buffer {
+  let cr = buf.indexOf(0x0d);
+  if (cr === -1) return buf;
+  const out = Buffer.allocUnsafe(buf.length);
+  let w = 0;
+  let from = 0;
+  while (cr !== -1) {
+    w += buf.copy(out, w, from, cr);
+    from = cr + 1;
+    cr = buf.indexOf(0x0d, from);
+  }
+  w += buf.copy(out, w, from);
+  return out.subarray(0, w);
 }

@@ -11,12 +11,17 @@
 //    `ERROR: Unknown command, <cmd>\n`;
 // 6. the session goes on until the client ends its side (also after `work submit` and `work results`);
 //    then the connection is closed.
+// Unlike Receptor, a request is bounded (./limits.ts): one over `maxRequestBytes`, or one that would take
+// the node's control requests over `maxBufferedBytes`, gets one `ERROR:` line and the connection closes.
+// A large JSON line is decoded in slices of a few milliseconds, so other clients are answered meanwhile.
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { goMarshal, goUnmarshal, GoJsonSyntaxError } from '../../protocol/go-json.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { GO_JSON_VALUE_COST, GoJsonDecoder, GoJsonError, goMarshal } from '../../protocol/go-json.js';
 import { PayloadError, type PayloadConnection } from '../work/intake.js';
 import { CommandError } from '../work/workceptor.js';
 import type { NodeServices, SessionKind } from './context.js';
+import { ByteBudget, DEFAULT_CONTROL_LIMITS, RequestLimitError, RequestMeter } from './limits.js';
 import { ByteReader } from './reader.js';
 
 export interface CommandRequest {
@@ -42,6 +47,18 @@ const SUBMIT_REPLY_PREFIX = '{"result":"Job S';
 /** How long input is still read (and dropped) after a failed submit, so the client can read the ERROR. */
 const DISCARD_MS = 10_000;
 
+/** Bounds of a session's requests: its own, and the node's budget shared by all its sessions. */
+export interface SessionLimits {
+  maxRequestBytes: number;
+  budget?: ByteBudget;
+}
+
+/** JSON is decoded this many bytes per step, and steps run for at most SLICE_MS before other work runs. */
+const DECODE_STEP = 16 * 1024;
+const SLICE_MS = 5;
+/** A text line longer than this lets other work run before it is decoded. */
+const YIELD_ABOVE = 1024 * 1024;
+
 export class ControlSession {
   readonly reader: ByteReader;
   private readonly abort = new AbortController();
@@ -58,6 +75,11 @@ export class ControlSession {
     readonly node: NodeServices,
     readonly commands: ReadonlyMap<string, CommandHandler>,
     readonly peer: string,
+    /** Default: the default bounds, with a budget of this session's own (the node passes its shared one). */
+    private readonly limits: SessionLimits = {
+      maxRequestBytes: DEFAULT_CONTROL_LIMITS.maxRequestBytes,
+      budget: new ByteBudget(DEFAULT_CONTROL_LIMITS.maxBufferedBytes),
+    },
   ) {
     this.reader = new ByteReader(stream);
     stream.once('close', () => this.abort.abort());
@@ -161,17 +183,29 @@ export class ControlSession {
       await this.write(`Receptor Control, node ${this.node.nodeId}\n`);
       let done = false;
       while (!done && !this.finished) {
-        let line;
+        // What this request holds, from its line's first byte until it has been answered.
+        const meter = new RequestMeter(this.limits.maxRequestBytes, this.limits.budget);
         try {
-          line = await this.reader.readLine();
-        } catch (err) {
-          log.warning(`Could not read in control service: ${(err as Error).message}`);
-          return;
+          let line;
+          try {
+            line = await this.reader.readLine(meter);
+          } catch (err) {
+            if (err instanceof RequestLimitError) return await this.refuse(err);
+            log.warning(`Could not read in control service: ${(err as Error).message}`);
+            return;
+          }
+          done = line.eof;
+          if (line.eof) log.debug('Control service closed');
+          if (line.bytes.length === 0) continue;
+          try {
+            await this.execute(line.bytes, meter);
+          } catch (err) {
+            if (err instanceof RequestLimitError) return await this.refuse(err);
+            throw err;
+          }
+        } finally {
+          meter.release();
         }
-        done = line.eof;
-        if (line.eof) log.debug('Control service closed');
-        if (line.bytes.length === 0) continue;
-        await this.execute(line.bytes);
       }
     } catch (err) {
       if (!(err instanceof SessionClosedError)) log.error(`Write error in control service: ${(err as Error).message}`);
@@ -195,9 +229,27 @@ export class ControlSession {
     }
   }
 
+  /**
+   * A request over a bound: one ERROR line, then the connection ends. The rest of the line, or the
+   * payload a submit would have sent, cannot be told from commands, so nothing more is executed; input is
+   * read and dropped (run's discard) so that a client still sending its line can finish and read the
+   * ERROR, which is followed by our end of the stream right away.
+   */
+  private async refuse(err: RequestLimitError): Promise<void> {
+    this.node.logger.warning(`Control service refused a request from ${this.peer}: ${err.message}`);
+    this.finished = true;
+    this.discardInput = true;
+    await this.write(`ERROR: ${err.clientMessage()}\n`);
+    this.stream.end();
+  }
+
   private close(): void {
     const s = this.stream;
     if (s.destroyed) return;
+    if (s.writableFinished) {
+      s.destroy();
+      return;
+    }
     const timer = setTimeout(() => s.destroy(), 10_000);
     timer.unref();
     s.once('finish', () => {
@@ -207,22 +259,47 @@ export class ControlSession {
     s.end();
   }
 
-  private async execute(bytes: Buffer): Promise<void> {
+  /**
+   * json.Unmarshal of a command line, in slices of at most SLICE_MS: a large line must not hold up the
+   * other clients. The decoded values are counted in the request's size as they are built.
+   */
+  private async decodeJson(bytes: Buffer, meter: RequestMeter): Promise<Record<string, unknown>> {
+    const d = new GoJsonDecoder(bytes);
+    let deadline = performance.now() + SLICE_MS;
+    for (;;) {
+      const done = d.step(DECODE_STEP);
+      meter.grow(bytes.length + GO_JSON_VALUE_COST * d.values);
+      if (done) return d.result() as Record<string, unknown>;
+      if (performance.now() >= deadline) {
+        await yieldToLoop();
+        if (this.signal.aborted) throw new SessionClosedError('connection closed');
+        deadline = performance.now() + SLICE_MS;
+      }
+    }
+  }
+
+  private async execute(bytes: Buffer, meter: RequestMeter): Promise<void> {
     let cmd = '';
     let params = '';
     let json: Record<string, unknown> | null = null;
     let parseError: string | undefined;
     if (bytes[0] === 0x7b) {
       try {
-        json = goUnmarshal(bytes) as Record<string, unknown>;
+        // Objects decoded from JSON inherit nothing, so a client's `__proto__` or `constructor` key is
+        // just a key (and `command` below is found only if the client sent it).
+        json = await this.decodeJson(bytes, meter);
         if (!Object.prototype.hasOwnProperty.call(json, 'command')) parseError = 'JSON did not contain a command';
         else if (typeof json.command !== 'string') parseError = 'command must be a string';
         else cmd = json.command;
       } catch (err) {
-        if (!(err instanceof GoJsonSyntaxError)) throw err;
+        // Go's syntax errors, and its type error for a number out of float64 range: both answered so.
+        if (!(err instanceof GoJsonError)) throw err;
         parseError = err.message;
+        json = null;
       }
     } else {
+      // Joining a long line's chunks and decoding it are one step each (~15 ms per 30 MiB): not both in a row.
+      if (bytes.length > YIELD_ABOVE) await yieldToLoop();
       const text = bytes.toString('utf8');
       const sp = text.indexOf(' ');
       cmd = (sp === -1 ? text : text.slice(0, sp)).toLowerCase();

@@ -1,5 +1,8 @@
 // `status` (pkg/controlsvc/status.go): the node's status fields, or the `requested_fields` subset
 // (unknown names ignored). Receptor panics on a non-array `requested_fields`; here it is an ERROR.
+// The fields are looked up in a Map: a requested name is client text, and on a plain object `__proto__`,
+// `constructor` or `toString` would find Object.prototype's members (`__proto__` answered
+// `ERROR: get is not a function`); Receptor, looking them up in a Go map, answers `{}`.
 import os from 'node:os';
 import { CommandError } from '../../work/workceptor.js';
 import type { CommandHandler } from '../session.js';
@@ -21,19 +24,20 @@ export const statusCommand: CommandHandler = async ({ params, json }, session) =
   // routes and `{}` known costs, and lists its own control-service advertisements.
   let mesh: ReturnType<typeof node.meshStatus> | undefined;
   const m = (): ReturnType<typeof node.meshStatus> => (mesh ??= node.meshStatus());
-  const getters: Record<string, () => unknown> = {
-    Version: () => node.version,
-    SystemCPUCount: () => os.availableParallelism(),
-    SystemMemoryMiB: () => Math.floor(os.totalmem() / 1048576),
-    NodeID: () => node.nodeId,
-    Connections: () => m().Connections,
-    RoutingTable: () => m().RoutingTable,
-    Advertisements: () => m().Advertisements,
-    KnownConnectionCosts: () => m().KnownConnectionCosts,
-  };
+  const getters = new Map<string, () => unknown>([
+    ['Version', () => node.version],
+    ['SystemCPUCount', () => os.availableParallelism()],
+    ['SystemMemoryMiB', () => Math.floor(os.totalmem() / 1048576)],
+    ['NodeID', () => node.nodeId],
+    ['Connections', () => m().Connections],
+    ['RoutingTable', () => m().RoutingTable],
+    ['Advertisements', () => m().Advertisements],
+    ['KnownConnectionCosts', () => m().KnownConnectionCosts],
+  ]);
   const reply: Record<string, unknown> = {};
-  for (const field of requested ?? Object.keys(getters)) {
-    const get = getters[field];
+  for (const field of requested ?? getters.keys()) {
+    const get = getters.get(field);
+    // Only known field names reach `reply`, so no client text becomes a key of a plain object.
     if (get) reply[field] = get();
   }
   return reply;
