@@ -4,19 +4,9 @@
 // what lets the global `--tls-client` (TLS for our own connection, read from --config) and the per-command
 // `--tls-client` (a tls-client name the node uses for the next hop) coexist, as they do in receptorctl.
 import { Option, type Command } from 'commander';
+import type { GlobalOptions } from '../cmdutil/globals.js';
 
-export interface GlobalOptions {
-  socket?: string;
-  config?: string;
-  tlsClient?: string;
-  rootcas?: string;
-  cert?: string;
-  key?: string;
-  insecureskipverify: boolean;
-  timeout?: string;
-  debug: boolean;
-  color: boolean;
-}
+export type { GlobalOptions } from '../cmdutil/globals.js';
 
 const GROUP = 'Global Options:';
 

@@ -1,27 +1,29 @@
 // argv → exit status. The only place that knows about process signals, and the single error path: stop the
-// spinner, print one line `meshctl: <message> (hint: <hint>)` on stderr (plus the stack with --debug), and map
-// the error to the exit-code table of src/errors.ts.
+// spinner, print the error through printError (src/cmdutil/errors.ts: one line `meshctl: <message> (hint:
+// <hint>)` on stderr, plus the stack with --debug), and map it to the exit-code table of src/errors.ts.
 import type { Command } from 'commander';
+import type { CommandModule } from '../cmdutil/command.js';
+import { printError } from '../cmdutil/errors.js';
+import type { Factory } from '../cmdutil/factory.js';
+import { IOStreams } from '../cmdutil/io/iostreams.js';
+import { flushed, isBrokenPipe, StdoutClosedError } from '../cmdutil/io/write.js';
 import { AbortError, EXIT, MeshctlError } from '../errors.js';
-import { printable } from '../printable.js';
 import { firstOperand, normaliseArgv } from './argv.js';
-import type { CommandModule, ProgramContext } from './define/common.js';
-import type { CommandContext } from './extension.js';
-import type { Factory } from './factory.js';
-import { classify, stackText } from './exit-codes.js';
+import type { ProgramContext } from './define/common.js';
 import { debugRequested, GLOBAL_OPTIONS_WITH_VALUE, resolveGlobals } from './global-options.js';
-import { IOStreams } from './io/iostreams.js';
-import { flushed, isBrokenPipe, StdoutClosedError } from './io/write.js';
 import { buildProgram, scopeFor } from './program.js';
 
 /** After Ctrl-C or a closed stdout, how long a command may take to clean up before main closes everything. */
 const ABORT_GRACE_MS = 2000;
 
 export interface MainOptions {
-  /** Install SIGINT handling (default: only when running on the process's own streams). */
+  /** Install SIGINT and SIGTERM handling (default: only when running on the process's own streams). */
   signals?: boolean;
-  /** Tests: replace parts of the context (e.g. runNode). */
-  context?: Partial<Pick<ProgramContext, 'runNode'>>;
+  /**
+   * Aborts this run as a signal would (its reason becomes the run's): a command line run inside another command
+   * (`meshctl demo`, through Factory.runCommandLine) stops with its parent; tests stop `meshctl node` with it.
+   */
+  signal?: AbortSignal;
 }
 
 export async function main(argv: readonly string[], io?: IOStreams, opts: MainOptions = {}): Promise<number> {
@@ -30,6 +32,10 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
   const args = normaliseArgv(argv);
   const controller = new AbortController();
   const state = { exit: EXIT.OK as number, factory: undefined as Factory | undefined, debug: debugRequested(args) };
+  const parent = opts.signal;
+  const onParentAbort = () => controller.abort(parent!.reason);
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener('abort', onParentAbort, { once: true });
 
   // `meshctl ... | head`: the reader goes away and writes fail with EPIPE, emitted as 'error' on stdout.
   // Without a listener Node would crash with a stack trace; instead stop the command and exit quietly.
@@ -97,49 +103,38 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
     });
   };
 
-  const extension: CommandContext = {
-    io: streams,
-    signal: controller.signal,
-    debug: () => state.debug,
-    run: async (fn, o = {}) => {
-      const work = fn();
-      const code = o.raceInterrupt === false ? await work : await raceAbort(work);
-      state.exit = typeof code === 'number' ? code : EXIT.OK;
-    },
-  };
-
   const ctx: ProgramContext = {
     io: streams,
-    extension,
-    ...opts.context,
     invoke: async <O>(cmd: Command, o: O, load: () => Promise<CommandModule<O>>) => {
       const globals = resolveGlobals(cmd);
       state.debug ||= globals.debug;
       if (!globals.color) streams.disableColor();
-      const [{ Factory }, { prepareStyles }] = await Promise.all([import('./factory.js'), import('../render/style.js')]);
+      const [{ Factory }, { prepareStyles }] = await Promise.all([import('../cmdutil/factory.js'), import('../render/style.js')]);
       await prepareStyles(streams.colorEnabled('stdout') || streams.colorEnabled('stderr'));
-      const f = new Factory(streams, globals, controller.signal);
+      const f = new Factory(streams, globals, controller.signal, {
+        // A command line run by a command (the demo's steps): same streams, stopped with this run.
+        runCommandLine: (argv) => main(argv, streams, { signals: false, signal: controller.signal }),
+      });
       state.factory = f;
       const mod = await load();
-      const code = await raceAbort(mod.run(o, f));
-      state.exit = typeof code === 'number' ? code : EXIT.OK;
+      const work = mod.run(o, f);
+      await (mod.ownsInterrupt ? work : raceAbort(work));
+      state.exit = EXIT.OK;
     },
   };
 
   try {
     const operand = firstOperand(args, GLOBAL_OPTIONS_WITH_VALUE);
     if (operand === 'node' && onProcess) (await import('./young-generation.js')).keepYoungGenerationSmall();
-    if (operand === 'cert') {
-      // Loaded before parsing because the cert group's flags must exist when commander parses them.
-      const { registerCertCommands } = await import('../commands/cert/register.js');
-      ctx.registerCert = registerCertCommands;
-    }
     const program = buildProgram(ctx, scopeFor(args, operand));
     await program.parseAsync(args, { from: 'user' });
     return state.exit;
   } catch (err) {
-    return report(stdoutClosed ? new StdoutClosedError(err) : err, streams, state);
+    state.factory?.spinner.stop();
+    state.exit = printError(streams, stdoutClosed ? new StdoutClosedError(err) : err, { debug: state.debug });
+    return state.exit;
   } finally {
+    parent?.removeEventListener('abort', onParentAbort);
     await state.factory?.close();
     // Output a command wrote without waiting (cert inspect of a large bundle) may still be on its way to a pipe;
     // its EPIPE (`| head`) would arrive after the listener is gone and crash with a stack trace. Wait for it.
@@ -150,7 +145,7 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
       process.off('SIGTERM', onSigterm);
       if (interrupted) {
         // Something (a stdin read, a socket) may still hold the event loop after an interrupt: don't hang.
-        const code = exitFor(interrupted);
+        const code = state.exit;
         setTimeout(() => process.exit(code), 1000).unref();
       }
     }
@@ -164,18 +159,4 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
  */
 function explainsAbort(err: unknown, reason: unknown): boolean {
   return err instanceof MeshctlError && !(err instanceof AbortError) && err.cause === reason;
-}
-
-function report(err: unknown, io: IOStreams, state: { factory?: Factory; debug: boolean }): number {
-  state.factory?.spinner.stop();
-  const v = classify(err);
-  if (v.message !== undefined) {
-    const color = io.colorEnabled('stderr');
-    const red = (s: string) => (color ? `\x1b[31m${s}\x1b[39m` : s);
-    const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[22m` : s);
-    // Messages quote peer data (a unit's Detail, the node's ERROR text): control characters are escaped.
-    io.stderr.write(`${red('meshctl:')} ${printable(v.message)}${v.hint ? ' ' + dim(`(hint: ${printable(v.hint)})`) : ''}\n`);
-  }
-  if (state.debug && v.stack && err instanceof Error) io.stderr.write(stackText(err));
-  return v.exit;
 }

@@ -1,19 +1,19 @@
 // The command tree: built fresh for every run (commander keeps parse state on the objects), with
 // exitOverride (errors come back as exceptions to main's single error path) and all output routed to IOStreams.
 //
-// Only commander is imported here. Every `.action` hands its parsed options to ctx.invoke with a loader that
-// imports the implementation (src/commands/...), so `meshctl --version` and `meshctl status` load nothing
-// they don't use: no chalk, cli-table3, ora, yaml or client until a command needs them.
-//
-// Other modules' groups: see ./extension.ts for the `cert` and `node` contracts; `meshctl demo` lives in
-// src/commands/demo/run.ts.
+// Only commander is imported here. Every `.action` of the tree (./define/<area>.ts) hands its parsed options to
+// ctx.invoke with a loader that imports the verb (src/commands/...: `run(opts, f)`, src/cmdutil/command.ts), so
+// `meshctl --version` and `meshctl status` load nothing they don't use: no chalk, cli-table3, ora, yaml, client or
+// certificate code until a command needs them.
 import { Command } from 'commander';
-import { defineCertCommand, defineDemoCommand, defineNodeCommand } from './define/external.js';
-import { defineMeshCommands } from './define/mesh.js';
-import { defineWorkCommands } from './define/work.js';
+import { meshctlVersion } from '../cmdutil/version.js';
+import { defineCertCommands } from './define/cert.js';
 import type { ProgramContext } from './define/common.js';
+import { defineDemoCommand } from './define/demo.js';
+import { defineMeshCommands } from './define/mesh.js';
+import { defineNodeCommand } from './define/node.js';
+import { defineWorkCommands } from './define/work.js';
 import { addRootGlobalOptions } from './global-options.js';
-import { meshctlVersion } from './version.js';
 
 export type { CommandModule, ProgramContext } from './define/common.js';
 
@@ -80,7 +80,7 @@ Exit status: 0 ok, 1 unit failed / ping failed, 2 usage, 3 connection, 4 TLS, 5 
   defineMeshCommands(program, ctx, want);
   if (want('work')) defineWorkCommands(program, ctx);
   if (want('node')) defineNodeCommand(program, ctx);
-  if (want('cert')) defineCertCommand(program, ctx);
+  if (want('cert')) defineCertCommands(program, ctx);
   if (want('demo')) defineDemoCommand(program, ctx);
   return program;
 }

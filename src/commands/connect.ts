@@ -2,7 +2,7 @@
 // Unlike receptorctl (which stops at stdin EOF), end of stdin becomes a half-close, so `echo hi | meshctl connect
 // n echo` gets the whole answer; the session ends when the node closes its side.
 import type { ReadStream } from 'node:tty';
-import type { Factory } from '../cli/factory.js';
+import type { Factory } from '../cmdutil/factory.js';
 import { AbortError } from '../errors.js';
 
 export interface ConnectOptions {

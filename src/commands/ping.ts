@@ -1,8 +1,8 @@
 // meshctl ping NODE: one session, --count pings --delay seconds apart (receptorctl's ping loop). A failed ping is
 // a `{"Success":false,"Error":...}` reply, not an ERROR: line (pkg/controlsvc/ping.go), so it is counted, shown,
 // and turned into a non-zero exit at the end.
-import type { Factory, StructuredFlags } from '../cli/factory.js';
-import { outputFormat } from '../cli/factory.js';
+import type { Factory } from '../cmdutil/factory.js';
+import { outputFormat, type StructuredFlags } from '../cmdutil/output.js';
 import { MeshctlError } from '../errors.js';
 import type { PingResult } from '../protocol/types.js';
 import { renderPingReply } from '../render/mesh.js';

@@ -1,8 +1,8 @@
 // meshctl reload: the node re-reads its config file (pkg/controlsvc/reload.go). Failure is a JSON reply with
 // Success:false and an Error that may end in "ERRORCODE n"; it exits with the table's SERVER status (receptorctl
 // uses 3/4/5 instead, which meshctl's table gives to connection and TLS failures).
-import type { Factory, StructuredFlags } from '../cli/factory.js';
-import { outputFormat } from '../cli/factory.js';
+import type { Factory } from '../cmdutil/factory.js';
+import { outputFormat, type StructuredFlags } from '../cmdutil/output.js';
 import { MeshctlError } from '../errors.js';
 
 export type ReloadOptions = StructuredFlags;

@@ -1,6 +1,6 @@
 // meshctl status: the node's view of the mesh (Receptor `status`, pkg/controlsvc/status.go).
-import type { Factory, StructuredFlags } from '../cli/factory.js';
-import { outputFormat } from '../cli/factory.js';
+import type { Factory } from '../cmdutil/factory.js';
+import { outputFormat, type StructuredFlags } from '../cmdutil/output.js';
 import { renderStatus } from '../render/status.js';
 
 export type StatusOptions = StructuredFlags;

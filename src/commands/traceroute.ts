@@ -1,6 +1,6 @@
 // meshctl traceroute NODE (pkg/controlsvc/traceroute.go): hops keyed by index as strings, shown in numeric order.
-import type { Factory, StructuredFlags } from '../cli/factory.js';
-import { outputFormat } from '../cli/factory.js';
+import type { Factory } from '../cmdutil/factory.js';
+import { outputFormat, type StructuredFlags } from '../cmdutil/output.js';
 import { MeshctlError } from '../errors.js';
 import { renderTraceroute, sortedHops } from '../render/mesh.js';
 

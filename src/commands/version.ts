@@ -1,8 +1,8 @@
 // meshctl version: our version and the node's. The only command that asks the node for its Version (receptorctl
 // does it before every command, costing a round trip each time).
-import type { Factory, StructuredFlags } from '../cli/factory.js';
-import { outputFormat } from '../cli/factory.js';
-import { meshctlVersion } from '../cli/version.js';
+import type { Factory } from '../cmdutil/factory.js';
+import { outputFormat, type StructuredFlags } from '../cmdutil/output.js';
+import { meshctlVersion } from '../cmdutil/version.js';
 import { renderVersion } from '../render/mesh.js';
 
 export type VersionOptions = StructuredFlags;

@@ -1,29 +1,21 @@
 // Helpers shared by the command definitions: a leaf command with the global option copies, and the
 // value parsers (commander reports their InvalidArgumentError as one usage line naming the option).
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Factory } from '../factory.js';
+import type { CommandModule } from '../../cmdutil/command.js';
+import type { IOStreams } from '../../cmdutil/io/iostreams.js';
 import { addLeafGlobalOptions } from '../global-options.js';
-import type { IOStreams } from '../io/iostreams.js';
-import type { CommandContext } from '../extension.js';
 
-/** A command implementation: src/commands/<group>/<verb>.ts exports `run`. */
-export interface CommandModule<O> {
-  run(opts: O, f: Factory): Promise<number | void>;
-}
+export type { CommandModule } from '../../cmdutil/command.js';
 
 export interface ProgramContext {
   io: IOStreams;
   /**
-   * Runs one meshctl command. The real one (main.ts) imports the implementation with `load()` and builds a Factory
-   * from the global options of `cmd`; flag-parsing tests pass a recorder and never load anything.
+   * Runs one meshctl command: every `.action` of the tree calls it with the parsed options and a loader of the
+   * verb's module (src/commands/...). The real one (src/cli/main.ts) imports the module with `load()`, builds a
+   * Factory from the global options of `cmd` and calls the module's `run(opts, f)`; flag-parsing tests pass a
+   * recorder and never load anything.
    */
   invoke<O>(cmd: Command, opts: O, load: () => Promise<CommandModule<O>>): Promise<void>;
-  /** For command groups registered by other modules (cert, node). */
-  extension: CommandContext;
-  /** Present when argv names `cert`: the cert group's registration, imported ahead of parsing. */
-  registerCert?: (cert: Command, ctx: CommandContext) => void;
-  /** Runs `meshctl node`: resolved lazily in main, replaceable in tests. */
-  runNode?: (opts: { config: string }) => Promise<number>;
 }
 
 export interface LeafSpec {

@@ -1,7 +1,7 @@
 // `meshctl cert init`: a new CA certificate and key (Receptor: `receptor --cert-init`).
 import { createCa } from '../../certs/ca.js';
 import { checkBits, DEFAULT_BITS } from '../../certs/keys.js';
-import type { IOStreams } from '../../cli/io/iostreams.js';
+import type { Factory } from '../../cmdutil/factory.js';
 import { UsageError } from '../../errors.js';
 import { checkOutputs, writeOutputs } from './files.js';
 import { applyReceptorParams, type ParamSpec } from './receptor-params.js';
@@ -35,7 +35,8 @@ export function requireOption(value: string | undefined, flag: string, key: stri
   return value;
 }
 
-export async function initRun(input: InitOptions, io: IOStreams): Promise<number> {
+export async function run(input: InitOptions, f: Factory): Promise<void> {
+  const io = f.io;
   const opts: InitOptions = { ...input };
   applyReceptorParams('init', input.params, INIT_PARAMS, opts as Record<string, unknown>);
   const commonName = requireOption(opts.commonName, '--common-name', 'commonname', "'My CA'");
@@ -62,5 +63,4 @@ export async function initRun(input: InitOptions, io: IOStreams): Promise<number
   const info = await inspectCertificate(ca.certPem);
   io.stderr.write(`wrote CA certificate '${outCert}' (${info.subject}, valid until ${formatTime(info.notAfter!)})\n`);
   io.stderr.write(`wrote CA private key '${outKey}' (mode 0600; keep it secret)\n`);
-  return 0;
 }

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { inspectAll } from '../../certs/inspect.js';
 import type { CertificateInfo } from '../../certs/types.js';
-import type { IOStreams } from '../../cli/io/iostreams.js';
+import type { Factory } from '../../cmdutil/factory.js';
 import { MeshctlError, UsageError } from '../../errors.js';
 import { aboutFileAsync } from './files.js';
 import { EXPIRY_WARNING_DAYS, daysLeft, toJson, toText } from './format.js';
@@ -29,7 +29,8 @@ function warning(file: string, info: CertificateInfo, now: Date): string | undef
   return undefined;
 }
 
-export async function inspectRun(opts: InspectOptions, io: IOStreams): Promise<number> {
+export async function run(opts: InspectOptions, f: Factory): Promise<void> {
+  const io = f.io;
   if (!opts.files.length) throw new UsageError('missing FILE', { hint: 'e.g. meshctl cert inspect node1.crt' });
   const now = opts.now ?? new Date();
   const entries: { file: string; info: CertificateInfo }[] = [];
@@ -53,5 +54,4 @@ export async function inspectRun(opts: InspectOptions, io: IOStreams): Promise<n
     const w = warning(e.file, e.info, now);
     if (w) io.stderr.write(w + '\n');
   }
-  return 0;
 }

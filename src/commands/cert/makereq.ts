@@ -3,7 +3,7 @@
 import { createRequest } from '../../certs/request.js';
 import { checkBits, DEFAULT_BITS } from '../../certs/keys.js';
 import { encodeSubjectAltName, hasNames } from '../../certs/san.js';
-import type { IOStreams } from '../../cli/io/iostreams.js';
+import type { Factory } from '../../cmdutil/factory.js';
 import { UsageError } from '../../errors.js';
 import { aboutFileAsync, checkOutputs, readInput, writeOutputs, type OutputFile } from './files.js';
 import { requireOption } from './init.js';
@@ -34,7 +34,8 @@ export const MAKEREQ_PARAMS: ParamSpec[] = [
   { key: 'outkey', option: 'outKey', flag: '--out-key', kind: 'string' },
 ];
 
-export async function makereqRun(input: MakeReqOptions, io: IOStreams): Promise<number> {
+export async function run(input: MakeReqOptions, f: Factory): Promise<void> {
+  const io = f.io;
   const opts: MakeReqOptions = { ...input };
   applyReceptorParams('makereq', input.params, MAKEREQ_PARAMS, opts as Record<string, unknown>);
   const commonName = requireOption(opts.commonName, '--common-name', 'commonname', 'node1');
@@ -71,5 +72,4 @@ export async function makereqRun(input: MakeReqOptions, io: IOStreams): Promise<
   );
   io.stderr.write(`wrote certificate request '${outReq}' (CN=${commonName})\n`);
   if (opts.outKey) io.stderr.write(`wrote private key '${opts.outKey}' (RSA ${bits} bits, mode 0600)\n`);
-  return 0;
 }

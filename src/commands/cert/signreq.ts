@@ -6,8 +6,10 @@ import { inspectCertificate, inspectRequestDer } from '../../certs/inspect.js';
 import { parsePrivateKey } from '../../certs/keys.js';
 import { toDer } from '../../certs/pem.js';
 import { signRequest } from '../../certs/sign.js';
-import type { IOStreams } from '../../cli/io/iostreams.js';
-import { MeshctlError, UsageError } from '../../errors.js';
+import { SilentError } from '../../cmdutil/errors.js';
+import type { Factory } from '../../cmdutil/factory.js';
+import type { IOStreams } from '../../cmdutil/io/iostreams.js';
+import { EXIT, MeshctlError, UsageError } from '../../errors.js';
 import { aboutFile, aboutFileAsync, checkOutputs, readInput, writeOutputs } from './files.js';
 import { requestSummary } from './format.js';
 import { requireOption } from './init.js';
@@ -50,7 +52,8 @@ async function ask(io: IOStreams, question: string): Promise<string | undefined>
   }
 }
 
-export async function signreqRun(input: SignReqOptions, io: IOStreams): Promise<number> {
+export async function run(input: SignReqOptions, f: Factory): Promise<void> {
+  const io = f.io;
   const opts: SignReqOptions = { ...input };
   applyReceptorParams('signreq', input.params, SIGNREQ_PARAMS, opts as Record<string, unknown>);
   const reqPath = requireOption(opts.req, '--req', 'req', 'node1.csr');
@@ -92,7 +95,7 @@ export async function signreqRun(input: SignReqOptions, io: IOStreams): Promise<
     const answer = (await ask(io, 'Sign certificate (yes/no)? '))?.trim().toLowerCase();
     if (answer !== 'y' && answer !== 'yes') {
       io.stderr.write('not signed\n');
-      return 1;
+      throw new SilentError(EXIT.UNIT_FAILED);
     }
   }
 
@@ -106,5 +109,4 @@ export async function signreqRun(input: SignReqOptions, io: IOStreams): Promise<
   if (caInfo.notAfter && cert.notAfter && cert.notAfter > caInfo.notAfter) {
     io.stderr.write(`warning: the certificate outlives its CA, which expires ${formatTime(caInfo.notAfter)}\n`);
   }
-  return 0;
 }

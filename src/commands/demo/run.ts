@@ -1,14 +1,16 @@
 // `meshctl demo`: the main job on the embedded default. Starts a controller → hop → executor mesh of
 // embedded nodes from Receptor-style configs in a temporary directory, then runs the commands a user would
 // type — status with the routes, a traceroute, work on the executor through the hop with a payload followed to
-// the end and released, the executor's unit list — through meshctl's own command line, and removes everything
+// the end and released, the executor's unit list — through meshctl's own command line (the factory's
+// runCommandLine, which the CLI provides: the demo never imports the CLI above it), and removes everything
 // afterwards. Needs nothing but Node.js.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IOStreams } from '../../cli/io/iostreams.js';
+import type { Factory } from '../../cmdutil/factory.js';
+import { SilentError } from '../../cmdutil/errors.js';
 
 export interface DemoOptions {
   /** Keep the temporary directory (configs, unit data) and print where it is. */
@@ -67,11 +69,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function runDemo(opts: DemoOptions, io: IOStreams, signal?: AbortSignal): Promise<number> {
-  const [{ parseConfig }, { startNode }, { main }, { ControlClient }] = await Promise.all([
+export async function run(opts: DemoOptions, f: Factory): Promise<void> {
+  const { io, signal } = f;
+  const [{ parseConfig }, { startNode }, { ControlClient }] = await Promise.all([
     import('../../config/parse.js'),
     import('../../node/node.js'),
-    import('../../cli/main.js'),
     import('../../client/control-client.js'),
   ]);
   const dir = await mkdtemp(join(tmpdir(), 'meshctl-demo-'));
@@ -121,15 +123,16 @@ export async function runDemo(opts: DemoOptions, io: IOStreams, signal?: AbortSi
       ['Release everything on the controller (and, through it, on the executor)', ['work', 'release', '--all']],
     ];
     for (const [title, argv] of steps) {
-      if (signal?.aborted) return 130;
+      if (signal.aborted) break;
       say(`\n# ${title}`);
       say(`$ meshctl ${argv.join(' ')}`);
-      const code = await main(['--socket', socket, ...argv], io);
+      // Each step prints its own errors through the CLI's error path and gives back its exit status.
+      const code = await f.runCommandLine(['--socket', socket, ...argv]);
       if (code !== 0) {
         say(`(exit status ${code})`);
         if (exit === 0) exit = code;
       }
-      if (code === 130) break;
+      if (signal.aborted) break;
     }
     say(`\nDone. Run a node yourself: meshctl node -c ${opts.keep ? join(dir, 'controller', 'receptor.yaml') : '<your receptor.yaml>'}`);
   } finally {
@@ -137,5 +140,6 @@ export async function runDemo(opts: DemoOptions, io: IOStreams, signal?: AbortSi
     if (opts.keep) say(`Kept ${dir}`);
     else await rm(dir, { recursive: true, force: true });
   }
-  return exit;
+  // The steps' errors are on stderr already; the demo only passes their status on.
+  if (exit !== 0 && !signal.aborted) throw new SilentError(exit);
 }

@@ -1,6 +1,6 @@
 // meshctl work cancel ID...: stop units, keep their files (Receptor `work cancel`).
-import type { Factory, StructuredFlags } from '../../cli/factory.js';
-import { outputFormat } from '../../cli/factory.js';
+import type { Factory } from '../../cmdutil/factory.js';
+import { outputFormat, type StructuredFlags } from '../../cmdutil/output.js';
 import { onUnits } from './unit-ops.js';
 
 export interface CancelOptions extends StructuredFlags {

@@ -4,8 +4,8 @@
 // offset already written (`work results ID STARTPOS`) and ends a Canceled unit's stream, which Receptor itself
 // never ends (IsComplete is false for state 4). Shared by `work results` and `work submit --follow`.
 import type { ControlClient } from '../../client/control-client.js';
-import type { Factory } from '../../cli/factory.js';
-import { parseDurationOption } from '../../cli/timeout.js';
+import type { Factory } from '../../cmdutil/factory.js';
+import { parseDurationOption } from '../../cmdutil/timeout.js';
 import { AbortError, MeshctlError } from '../../errors.js';
 import type { WorkUnitStatus } from '../../protocol/types.js';
 

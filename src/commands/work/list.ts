@@ -1,7 +1,7 @@
 // meshctl work list: this node's units, or with --node another node's own list, read through
 // `connect NODE control` (receptorctl work list --node does the same).
-import type { Factory, StructuredFlags } from '../../cli/factory.js';
-import { outputFormat } from '../../cli/factory.js';
+import type { Factory } from '../../cmdutil/factory.js';
+import { outputFormat, type StructuredFlags } from '../../cmdutil/output.js';
 import { UsageError } from '../../errors.js';
 import { printable } from '../../printable.js';
 import { renderWorkList } from '../../render/work.js';

@@ -4,7 +4,7 @@
 // `params`; keys that would clash with the submit request's own fields refused.
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { MeshctlError, UsageError } from '../../errors.js';
-import { fsReason } from '../../cli/fs-reason.js';
+import { fsReason } from '../../cmdutil/fs-reason.js';
 
 export interface PayloadFlags {
   payload?: string;

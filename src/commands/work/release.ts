@@ -1,7 +1,7 @@
 // meshctl work release ID... | --all [--force]: cancel and delete units (Receptor `work release`, or
 // `work force-release` with --force, which deletes locally even when a remote node cannot be reached).
-import type { Factory, StructuredFlags } from '../../cli/factory.js';
-import { outputFormat } from '../../cli/factory.js';
+import type { Factory } from '../../cmdutil/factory.js';
+import { outputFormat, type StructuredFlags } from '../../cmdutil/output.js';
 import { UsageError } from '../../errors.js';
 import { onUnits } from './unit-ops.js';
 

@@ -1,5 +1,5 @@
 // meshctl work results ID: the unit's stdout, byte for byte, then its fate from `work status`.
-import type { Factory } from '../../cli/factory.js';
+import type { Factory } from '../../cmdutil/factory.js';
 import { reconnectMs, streamResults } from './follow.js';
 
 export interface ResultsOptions {

@@ -1,6 +1,6 @@
 // meshctl work status ID (receptorctl has no such command; the protocol does: `work status`).
-import type { Factory, StructuredFlags } from '../../cli/factory.js';
-import { outputFormat } from '../../cli/factory.js';
+import type { Factory } from '../../cmdutil/factory.js';
+import { outputFormat, type StructuredFlags } from '../../cmdutil/output.js';
 import { renderWorkStatus } from '../../render/work.js';
 
 export interface WorkStatusOptions extends StructuredFlags {

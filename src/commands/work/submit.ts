@@ -3,8 +3,8 @@
 // submit_work); the payload is streamed from disk or stdin with backpressure, never read whole.
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import type { Factory, StructuredFlags } from '../../cli/factory.js';
-import { outputFormat } from '../../cli/factory.js';
+import type { Factory } from '../../cmdutil/factory.js';
+import { outputFormat, type StructuredFlags } from '../../cmdutil/output.js';
 import type { PayloadSource, SubmitRequest } from '../../client/options.js';
 import { AbortError, MeshctlError, UploadInterruptedError, UsageError } from '../../errors.js';
 import { renderSubmitResult } from '../../render/work.js';

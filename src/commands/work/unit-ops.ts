@@ -1,7 +1,7 @@
 // cancel / release / force-release over several unit ids. Unlike receptorctl (which stops at the first
 // failing id), every id is tried; each failure gets its own stderr line and the exit status reflects the first.
 import type { ControlClient } from '../../client/control-client.js';
-import type { Factory } from '../../cli/factory.js';
+import type { Factory } from '../../cmdutil/factory.js';
 import { makeStyle } from '../../render/style.js';
 import type { OutputFormat } from '../../render/structured.js';
 import { renderOutcome } from '../../render/work.js';

@@ -5,15 +5,33 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IOStreams } from '../../../src/cli/io/iostreams.js';
-import { initRun } from '../../../src/commands/cert/init.js';
-import { inspectRun } from '../../../src/commands/cert/inspect.js';
-import { makereqRun } from '../../../src/commands/cert/makereq.js';
-import { registerCertCommands } from '../../../src/commands/cert/register.js';
-import { signreqRun } from '../../../src/commands/cert/signreq.js';
+import { main } from '../../../src/cli/main.js';
+import { SilentError } from '../../../src/cmdutil/errors.js';
+import { Factory } from '../../../src/cmdutil/factory.js';
+import { defaultGlobals } from '../../../src/cmdutil/globals.js';
+import { IOStreams } from '../../../src/cmdutil/io/iostreams.js';
+import { run as init } from '../../../src/commands/cert/init.js';
+import { run as inspect } from '../../../src/commands/cert/inspect.js';
+import { run as makereq } from '../../../src/commands/cert/makereq.js';
+import { run as signreq } from '../../../src/commands/cert/signreq.js';
 import { MeshctlError } from '../../../src/errors.js';
+
+/** A verb's `run(opts, f)` on a real Factory over `io`, with the exit status the CLI would give (SilentError's). */
+function withFactory<O>(run: (o: O, f: Factory) => Promise<void>): (o: O, io: IOStreams) => Promise<number> {
+  return (o, io) =>
+    run(o, new Factory(io, defaultGlobals(), new AbortController().signal)).then(
+      () => 0,
+      (e: unknown) => {
+        if (e instanceof SilentError) return e.exitCode;
+        throw e;
+      },
+    );
+}
+const initRun = withFactory(init);
+const inspectRun = withFactory(inspect);
+const makereqRun = withFactory(makereq);
+const signreqRun = withFactory(signreq);
 
 interface TestIo {
   io: IOStreams;
@@ -372,25 +390,31 @@ describe('cert inspect', () => {
 });
 
 describe('cert commander wiring', () => {
-  async function runArgv(argv: string[], io: IOStreams): Promise<number | void> {
-    const program = new Command().exitOverride();
-    const cert = program.command('cert');
-    let pending: Promise<number | void> | undefined;
-    registerCertCommands(cert, { io, run: (fn) => (pending = fn()) });
-    await program.parseAsync(['node', 'meshctl', ...argv]);
-    return pending;
+  async function runArgv(argv: string[], io: IOStreams): Promise<number> {
+    return main(argv, io, { signals: false });
   }
 
   it('cert commander - flags and key=value words reach the implementation together', async () => {
     const t = makeIo();
-    await runArgv(['cert', 'init', '--common-name', 'CLI CA', '--bits', '1024', `outcert=${p('ca.crt')}`, '--out-key', p('ca.key')], t.io);
+    expect(await runArgv(['cert', 'init', '--common-name', 'CLI CA', '--bits', '1024', `outcert=${p('ca.crt')}`, '--out-key', p('ca.key')], t.io)).toBe(0);
     await runArgv(
       ['cert', 'makereq', '--common-name', 'n', '--dns-name', 'a', '--dns-name', 'b', 'dnsname=c', '--node-id', 'n', '--ip-address', '::1', '--out-req', p('n.csr'), '--out-key', p('n.key'), '--bits', '1024'],
       t.io,
     );
     await runArgv(['cert', 'signreq', '--req', p('n.csr'), '--ca-cert', p('ca.crt'), '--ca-key', p('ca.key'), '--out-cert', p('n.crt'), '-y'], t.io);
     const j = makeIo();
-    await runArgv(['cert', 'inspect', '--json', p('n.crt')], j.io);
+    expect(await runArgv(['cert', 'inspect', '--json', p('n.crt')], j.io)).toBe(0);
     expect(JSON.parse(j.out())).toMatchObject([{ issuer: 'CN=CLI CA', dnsNames: ['a', 'b', 'c'], ipAddresses: ['::1'], nodeIds: ['n'] }]);
+  });
+
+  it('cert commander - declining the prompt exits 1 with only "not signed" (the error path prints nothing more)', async () => {
+    await makeCa();
+    await makeReq('node1');
+    const t = makeIo(true);
+    t.stdin.end('no\n');
+    const code = await runArgv(['cert', 'signreq', '--req', p('node1.csr'), '--ca-cert', p('ca.crt'), '--ca-key', p('ca.key'), '--out-cert', p('n.crt')], t.io);
+    expect(code).toBe(1);
+    expect(t.err()).toMatch(/Sign certificate \(yes\/no\)\? not signed\n$/);
+    expect(t.err()).not.toContain('meshctl:');
   });
 });

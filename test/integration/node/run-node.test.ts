@@ -1,12 +1,12 @@
-// `meshctl node -c FILE` logic (runNode): a bad file gives one clear error line naming the file, the entry
+// `meshctl node -c FILE` logic, run through main in process: a bad file gives one clear error line naming the file, the entry
 // and the key, exit 2; a good one runs until stopped, then cleans up and exits 0.
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IOStreams } from '../../../src/cli/io/iostreams.js';
-import { runNode } from '../../../src/commands/node/run.js';
+import { main } from '../../../src/cli/main.js';
+import { IOStreams } from '../../../src/cmdutil/io/iostreams.js';
 import { cliBuilt, spawnTestNode } from '../../helpers/node.js';
 import { exchange } from './raw-client.js';
 
@@ -25,6 +25,11 @@ function makeIo(): { io: IOStreams; stderr: () => string } {
   err.on('data', (d: Buffer) => (text += d.toString()));
   const io = new IOStreams({ stdin: new PassThrough(), stdout: new PassThrough(), stderr: err, env: {} });
   return { io, stderr: () => text };
+}
+
+/** `meshctl node -c FILE` in this process; `signal` stands in for Ctrl-C. */
+function runNode(o: { config: string }, io: IOStreams, signal?: AbortSignal): Promise<number> {
+  return main(['node', '-c', o.config], io, { signals: false, signal });
 }
 
 const head = (sock: string): string =>

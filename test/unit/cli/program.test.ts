@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { firstOperand, normaliseArgv } from '../../../src/cli/argv.js';
-import { classify } from '../../../src/cli/exit-codes.js';
+import { classify } from '../../../src/cmdutil/errors.js';
 import { GLOBAL_OPTIONS_WITH_VALUE, resolveGlobals, type GlobalOptions } from '../../../src/cli/global-options.js';
 import { buildProgram, scopeFor, TOP_LEVEL_COMMANDS, type ProgramContext } from '../../../src/cli/program.js';
-import { fakeIo } from './fake-io.js';
+import { fakeIo } from '../cmdutil/fake-io.js';
 
 interface Call {
   path: string;
@@ -20,36 +20,23 @@ function commandPath(cmd: Command): string {
   return names.join(' ');
 }
 
-async function parse(argv: string[]): Promise<{ call?: Call; exit?: number; message?: string; hint?: string; out: string; err: string; nodeRuns: unknown[] }> {
+async function parse(argv: string[]): Promise<{ call?: Call; exit?: number; message?: string; hint?: string; out: string; err: string }> {
   const f = fakeIo();
   const calls: Call[] = [];
-  const nodeRuns: unknown[] = [];
   const ctx: ProgramContext = {
     io: f.io,
-    extension: {
-      io: f.io,
-      signal: new AbortController().signal,
-      debug: () => false,
-      run: async (fn) => {
-        await fn();
-      },
-    },
     invoke: async (cmd, opts) => {
       calls.push({ path: commandPath(cmd), opts: opts as Record<string, unknown>, globals: resolveGlobals(cmd) });
-    },
-    runNode: async (o) => {
-      nodeRuns.push(o);
-      return 0;
     },
   };
   try {
     // As main builds it: only the command argv names (see scopeFor).
     const args = normaliseArgv(argv);
     await buildProgram(ctx, scopeFor(args, firstOperand(args, GLOBAL_OPTIONS_WITH_VALUE))).parseAsync(args, { from: 'user' });
-    return { call: calls[0], out: f.stdout(), err: f.stderr(), nodeRuns };
+    return { call: calls[0], out: f.stdout(), err: f.stderr() };
   } catch (err) {
     const v = classify(err);
-    return { exit: v.exit, message: v.message, hint: v.hint, out: f.stdout(), err: f.stderr(), nodeRuns };
+    return { exit: v.exit, message: v.message, hint: v.hint, out: f.stdout(), err: f.stderr() };
   }
 }
 
@@ -167,15 +154,30 @@ describe('program - commands', () => {
   it('program - node -c FILE runs the node with that config', async () => {
     const r = await parse(['node', '-c', 'node.yaml']);
     expect(r.exit).toBeUndefined();
-    expect(r.nodeRuns).toEqual([{ config: 'node.yaml' }]);
+    expect(r.call).toMatchObject({ path: 'node', opts: { config: 'node.yaml' } });
     expect((await parse(['node'])).exit).toBe(2);
+  });
+
+  it('program - demo takes --keep', async () => {
+    expect((await parse(['demo'])).call).toMatchObject({ path: 'demo', opts: { keep: false } });
+    expect((await parse(['demo', '--keep'])).call?.opts).toEqual({ keep: true });
+  });
+
+  it("program - cert verbs take flags and Receptor's key=value words, through the same invoke as every verb", async () => {
+    const init = await parse(['cert', 'init', '--common-name', 'My CA', 'outcert=ca.crt', '--out-key', 'ca.key']);
+    expect(init.call).toMatchObject({ path: 'cert init', opts: { commonName: 'My CA', outKey: 'ca.key', params: ['outcert=ca.crt'] } });
+    const mk = await parse(['cert', 'makereq', '--dns-name', 'a', '--dns-name', 'b', '--node-id', 'n1']);
+    expect(mk.call).toMatchObject({ path: 'cert makereq', opts: { dnsName: ['a', 'b'], nodeId: ['n1'], params: [] } });
+    expect((await parse(['cert', 'signreq', '-y', 'req=x.csr'])).call).toMatchObject({ path: 'cert signreq', opts: { yes: true, params: ['req=x.csr'] } });
+    expect((await parse(['cert', 'inspect', 'a.crt', 'b.csr', '--json'])).call).toMatchObject({ path: 'cert inspect', opts: { files: ['a.crt', 'b.csr'], json: true } });
+    expect((await parse(['cert', 'inspect'])).exit).toBe(2);
   });
 });
 
 describe('program - only the command argv names is built', () => {
   const ctx = (): ProgramContext => {
     const f = fakeIo();
-    return { io: f.io, extension: { io: f.io, signal: new AbortController().signal, debug: () => false, run: async () => undefined }, invoke: async () => undefined };
+    return { io: f.io, invoke: async () => undefined };
   };
   const names = (c: Command): string[] => c.commands.map((x) => x.name()).filter((n) => n !== 'help');
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { startTestNode, type TestNode } from '../../helpers/node.js';
-import { fakeIo } from '../cli/fake-io.js';
+import { fakeIo } from '../cmdutil/fake-io.js';
 
 let node: TestNode;
 let dir: string;

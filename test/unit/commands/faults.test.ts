@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { makeTestPki, type TestPki } from '../../helpers/certs.js';
 import { GREETING, startScriptedServer, type ScriptedServer, type ScriptSocket } from '../../helpers/scripted-server.js';
-import { fakeIo } from '../cli/fake-io.js';
+import { fakeIo } from '../cmdutil/fake-io.js';
 
 let server: ScriptedServer | undefined;
 let dir: string;

@@ -1,7 +1,7 @@
 // The one line `work submit` prints when its unit exists but the submit did not complete (issue 10: "a unit cut
 // mid-payload does not name itself"). The library gives typed errors (unit id, byte count, why); the CLI words them.
 import { describe, expect, it } from 'vitest';
-import { classify } from '../../../src/cli/exit-codes.js';
+import { classify } from '../../../src/cmdutil/errors.js';
 import { explainFailure } from '../../../src/commands/work/submit.js';
 import { AbortError, ConnectionError, MeshctlError, ServerError, UploadInterruptedError } from '../../../src/errors.js';
 

@@ -1,23 +1,20 @@
-// The `meshctl cert` subcommands: flags, help, and a lazy import of each implementation so that other
-// commands never load the certificate stack. src/cli/program.ts creates the `cert` command and calls
-// registerCertCommands with it.
+// Definitions of `meshctl cert ...` (src/commands/cert/<verb>.ts): flags, help, and a lazy import of each verb,
+// so other commands never load the certificate stack (@peculiar/x509).
 import type { Command } from 'commander';
-import type { CommandContext } from '../../cli/extension.js';
-import { addLeafGlobalOptions } from '../../cli/global-options.js';
-
-/** What the cert group needs of the CLI's context (src/cli/extension.ts): the streams and the runner. */
-export type CertCommandContext = Pick<CommandContext, 'io'> & {
-  /** Runs an implementation, renders its errors, and sets the exit status. */
-  run: (fn: () => Promise<number | void>) => void | Promise<void>;
-};
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+import type { InitOptions } from '../../commands/cert/init.js';
+import type { InspectOptions } from '../../commands/cert/inspect.js';
+import type { MakeReqOptions } from '../../commands/cert/makereq.js';
+import type { SignReqOptions } from '../../commands/cert/signreq.js';
+import { addLeafGlobalOptions } from '../global-options.js';
+import { collect, type ProgramContext } from './common.js';
 
 const RECEPTOR_STYLE = `
 Receptor's key=value spelling is accepted too, e.g.`;
 
-export function registerCertCommands(cert: Command, ctx: CertCommandContext): void {
-  cert.description('create a CA, certificate requests and certificates for Receptor nodes (with node IDs)');
+export function defineCertCommands(program: Command, ctx: ProgramContext): void {
+  const cert = program
+    .command('cert')
+    .description('create a CA, certificate requests and certificates for Receptor nodes (with node IDs)');
 
   const init = cert
     .command('init')
@@ -31,8 +28,8 @@ export function registerCertCommands(cert: Command, ctx: CertCommandContext): vo
     .option('--out-key <file>', 'file to write the CA private key to (mode 0600)')
     .option('--force', 'overwrite existing files')
     .addHelpText('after', `${RECEPTOR_STYLE}\n  meshctl cert init commonname="My CA" bits=2048 outcert=ca.crt outkey=ca.key`)
-    .action(async (params: string[], opts: Record<string, unknown>) =>
-      ctx.run(async () => (await import('./init.js')).initRun({ ...opts, params }, ctx.io)),
+    .action((params: string[], opts: InitOptions, cmd: Command) =>
+      ctx.invoke(cmd, { ...opts, params }, () => import('../../commands/cert/init.js')),
     );
 
   const makereq = cert
@@ -52,8 +49,8 @@ export function registerCertCommands(cert: Command, ctx: CertCommandContext): vo
       'after',
       `${RECEPTOR_STYLE}\n  meshctl cert makereq bits=2048 commonname=node1 dnsname=node1.example.com nodeid=node1 outreq=node1.csr outkey=node1.key`,
     )
-    .action(async (params: string[], opts: Record<string, unknown>) =>
-      ctx.run(async () => (await import('./makereq.js')).makereqRun({ ...opts, params }, ctx.io)),
+    .action((params: string[], opts: MakeReqOptions, cmd: Command) =>
+      ctx.invoke(cmd, { ...opts, params }, () => import('../../commands/cert/makereq.js')),
     );
 
   const signreq = cert
@@ -69,8 +66,8 @@ export function registerCertCommands(cert: Command, ctx: CertCommandContext): vo
     .option('-y, --yes', 'sign without showing the request and asking (needed without a terminal)')
     .option('--force', 'overwrite an existing certificate file')
     .addHelpText('after', `${RECEPTOR_STYLE}\n  meshctl cert signreq req=node1.csr cacert=ca.crt cakey=ca.key outcert=node1.crt verify=yes`)
-    .action(async (params: string[], opts: Record<string, unknown>) =>
-      ctx.run(async () => (await import('./signreq.js')).signreqRun({ ...opts, params }, ctx.io)),
+    .action((params: string[], opts: SignReqOptions, cmd: Command) =>
+      ctx.invoke(cmd, { ...opts, params }, () => import('../../commands/cert/signreq.js')),
     );
 
   const inspect = cert
@@ -78,8 +75,8 @@ export function registerCertCommands(cert: Command, ctx: CertCommandContext): vo
     .description('show subject, issuer, validity and names (DNS, IP, node IDs) of certificates and requests')
     .argument('<files...>', 'PEM (or DER) certificate or certificate request files')
     .option('--json', 'print one JSON array')
-    .action(async (files: string[], opts: { json?: boolean }) =>
-      ctx.run(async () => (await import('./inspect.js')).inspectRun({ files, json: Boolean(opts.json) }, ctx.io)),
+    .action((files: string[], opts: InspectOptions, cmd: Command) =>
+      ctx.invoke(cmd, { files, json: Boolean(opts.json) }, () => import('../../commands/cert/inspect.js')),
     );
 
   // --debug and --no-color after the verb, as on every other leaf command.

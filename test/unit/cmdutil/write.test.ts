@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { StdoutClosedError, writeChunk } from '../../../src/cli/io/write.js';
+import { StdoutClosedError, writeChunk } from '../../../src/cmdutil/io/write.js';
 
 describe('write', () => {
   it('write - waits for drain when the buffer is full, and never buffers more than one chunk past it', async () => {

@@ -2,8 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Factory, outputFormat, wireTraceEnabled } from '../../../src/cli/factory.js';
-import type { GlobalOptions } from '../../../src/cli/global-options.js';
+import { Factory, wireTraceEnabled } from '../../../src/cmdutil/factory.js';
+import { outputFormat } from '../../../src/cmdutil/output.js';
+import type { GlobalOptions } from '../../../src/cmdutil/globals.js';
 import { MeshctlError } from '../../../src/errors.js';
 import { fakeIo } from './fake-io.js';
 

@@ -1,32 +1,32 @@
-// What a command needs, built lazily from the global options: the ControlClient (the client module is only
-// imported when a command actually talks to a node), TLS material read from files or from a Receptor config,
-// output helpers and the spinner. One Factory per run; main closes it.
+// What a command needs, built lazily from the global options (gh's cmdutil.Factory): the ControlClient (the
+// client module is only imported when a command actually talks to a node), TLS material read from files or from
+// a Receptor config, output helpers, the spinner and the run's abort signal. One Factory per command run; the
+// CLI (src/cli/main.ts) builds it and closes it.
 import { readFile } from 'node:fs/promises';
 import type { ControlClient } from '../client/control-client.js';
 import type { ClientTlsOptions, ControlClientOptions } from '../client/options.js';
 import { AbortError, MeshctlError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
-import { formatStructured, type OutputFormat } from '../render/structured.js';
-import { makeStyle, renderContext, type RenderContext } from '../render/style.js';
+import { formatStructured } from '../render/structured.js';
+import { renderContext, type RenderContext } from '../render/style.js';
 import { parseAddress } from '../transport/address.js';
-import type { GlobalOptions } from './global-options.js';
+import { printError, printWarning } from './errors.js';
+import { fsReason } from './fs-reason.js';
+import type { GlobalOptions } from './globals.js';
 import type { IOStreams } from './io/iostreams.js';
 import { Spinner } from './io/spinner.js';
 import { writeChunk } from './io/write.js';
-import { fsReason } from './fs-reason.js';
+import type { OutputFormat } from './output.js';
 import { parseTimeout } from './timeout.js';
 import { readTlsClient } from './tls-config.js';
 
-
-export interface StructuredFlags {
-  json?: boolean;
-  yaml?: boolean;
-}
-
-/** --json / --yaml / neither. Both at once is a usage error. */
-export function outputFormat(flags: StructuredFlags): OutputFormat {
-  if (flags.json && flags.yaml) throw new UsageError('--json and --yaml cannot be used together');
-  return flags.json ? 'json' : flags.yaml ? 'yaml' : 'human';
+export interface FactoryHooks {
+  /**
+   * Runs a meshctl command line in this process, on the same streams and under the same abort signal, through
+   * the CLI's own parsing and error path; resolves to its exit status. The CLI passes it in (src/cli/main.ts), so
+   * a command that runs other commands (`meshctl demo`) needs no import of the CLI above it.
+   */
+  runCommandLine?: (argv: readonly string[]) => Promise<number>;
 }
 
 /** MESHCTL_DEBUG is a comma-separated list; `wire` traces protocol lines. */
@@ -45,6 +45,7 @@ export class Factory {
     readonly io: IOStreams,
     readonly globals: GlobalOptions,
     readonly signal: AbortSignal,
+    private readonly hooks: FactoryHooks = {},
   ) {
     this.trace = wireTraceEnabled(io.env);
     // Trace lines and a spinner on the same stream would garble each other.
@@ -161,14 +162,28 @@ export class Factory {
   /** A warning line on stderr (never stdout: it would corrupt data); control characters escaped, as in note(). */
   warn(message: string): void {
     this.spinner.stop();
-    const style = makeStyle(this.io.colorEnabled('stderr'));
-    this.io.stderr.write(`${style.magenta('meshctl: warning:')} ${printable(message)}\n`);
+    printWarning(this.io, message);
+  }
+
+  /**
+   * Reports one failure of a command that goes on (one unit of several in `work release`), exactly as the CLI's
+   * error path would print it; returns its exit status. A command that stops throws instead.
+   */
+  printError(err: unknown): number {
+    this.spinner.stop();
+    return printError(this.io, err, { debug: this.globals.debug });
   }
 
   /** An informational line on stderr. Messages quote peer data (errors, unit ids): control characters are escaped. */
   note(message: string): void {
     this.spinner.stop();
     this.io.stderr.write(`${printable(message)}\n`);
+  }
+
+  /** See FactoryHooks.runCommandLine. */
+  runCommandLine(argv: readonly string[]): Promise<number> {
+    if (!this.hooks.runCommandLine) return Promise.reject(new Error('this factory cannot run command lines'));
+    return this.hooks.runCommandLine(argv);
   }
 
   async close(): Promise<void> {

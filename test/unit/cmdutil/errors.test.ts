@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { classify, ExitStatus, stackText } from '../../../src/cli/exit-codes.js';
-import { StdoutClosedError } from '../../../src/cli/io/write.js';
+import { classify, SilentError, stackText } from '../../../src/cmdutil/errors.js';
+import { StdoutClosedError } from '../../../src/cmdutil/io/write.js';
 import { AbortError, ConnectionError, EXIT, MeshctlError, ServerError, TlsError, UploadInterruptedError, UsageError } from '../../../src/errors.js';
 
 describe('exit codes', () => {
@@ -21,7 +21,7 @@ describe('exit codes', () => {
   it('exit codes - interrupt, closed stdout and explicit statuses print nothing', () => {
     expect(classify(new AbortError('interrupted'))).toEqual({ exit: EXIT.INTERRUPTED, stack: false });
     expect(classify(new StdoutClosedError())).toEqual({ exit: EXIT.OK, stack: false });
-    expect(classify(new ExitStatus(7))).toEqual({ exit: 7, stack: false });
+    expect(classify(new SilentError(7))).toEqual({ exit: 7, stack: false });
   });
 
   it('exit codes - SIGTERM is 143 and silent; an error that explains an interruption is printed with its status', () => {

@@ -1,7 +1,7 @@
 // IOStreams over in-memory streams, for tests of the CLI layer: what a command wrote to stdout and stderr,
 // with TTY-ness and the environment chosen by the test.
 import { PassThrough, Readable } from 'node:stream';
-import { IOStreams } from '../../../src/cli/io/iostreams.js';
+import { IOStreams } from '../../../src/cmdutil/io/iostreams.js';
 
 export interface FakeIo {
   io: IOStreams;

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTlsClient, tlsClientEntries } from '../../../src/cli/tls-config.js';
+import { readTlsClient, tlsClientEntries } from '../../../src/cmdutil/tls-config.js';
 import { MeshctlError } from '../../../src/errors.js';
 
 let dir: string;

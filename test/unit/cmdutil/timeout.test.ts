@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTimeout } from '../../../src/cli/timeout.js';
+import { parseTimeout } from '../../../src/cmdutil/timeout.js';
 import { UsageError } from '../../../src/errors.js';
 
 describe('timeout', () => {
