@@ -50,8 +50,8 @@ export function workActionRequest(action: UnitAction, unitId: string, signature?
 }
 
 export function workResultsRequest(unitId: string, startPos: number, signature?: string): string {
-  // startpos is required in the JSON form and must be a JSON number: a string, even "5", is rejected
-  // (intFromMap in workceptor/controlsvc.go).
+  // startpos is required in the JSON form; sent as a JSON number (receptor 1.6.5 also parses a decimal
+  // string, and refuses any other with strconv.ParseInt's error: intFromMap in workceptor/controlsvc.go).
   const req: Record<string, unknown> = { command: 'work', subcommand: 'results', unitid: unitId, startpos: startPos };
   if (signature) req.signature = signature;
   return jsonLine(req);

@@ -100,6 +100,30 @@ describe('hostile JSON: meshctl node and receptor answer alike', () => {
     await Promise.all([receptor?.stop(), meshctl?.stop()]);
   });
 
+  it('control limits interop - a unit named __proto__ is created and listed like any other', async () => {
+    const submit = Buffer.from('{"command":"work","subcommand":"submit","node":"localhost","worktype":"cat","workUnitID":"__proto__","__proto__":"p"}\nhello');
+    const [r1, m1] = await Promise.all([exchangeBytes(receptor.socketPath, submit), exchangeBytes(meshctl.socketPath, submit)]);
+    expect(r1.toString()).toBe('Work unit created with ID __proto__. Send stdin data and EOF.\n{"result":"Job Started","unitid":"__proto__"}\n');
+    expect(m1.toString()).toBe(r1.toString());
+    const list = Buffer.from('{"command":"work","subcommand":"list"}\n');
+    const expected = '{"__proto__":{"Detail":"exit status 0","ExtraData":null,"State":2,"StateName":"Succeeded","StdoutSize":5,"WorkType":"cat"}}\n';
+    for (const socket of [receptor.socketPath, meshctl.socketPath]) {
+      const deadline = Date.now() + 20_000;
+      let got = '';
+      while (Date.now() < deadline && (got = (await exchangeBytes(socket, list)).toString()) !== expected) await new Promise((r) => setTimeout(r, 100));
+      expect(got).toBe(expected);
+    }
+    // A startpos string is parsed as a number ("x" fails with ParseInt's text); "hello" has nothing from byte 5.
+    const results = Buffer.from(
+      ['"5"', '"x"', '5'].map((p) => `{"command":"work","subcommand":"results","unitid":"__proto__","startpos":${p}}\n`).join(''),
+    );
+    const [r2, m2] = await Promise.all([exchangeBytes(receptor.socketPath, results), exchangeBytes(meshctl.socketPath, results)]);
+    expect(r2.toString()).toBe(
+      'Streaming results for work unit __proto__\nERROR: strconv.ParseInt: parsing "x": invalid syntax\nStreaming results for work unit __proto__\n',
+    );
+    expect(m2.toString()).toBe(r2.toString());
+  });
+
   for (const c of CASES) {
     it(`control limits interop - ${c.name}`, async () => {
       const [fromReceptor, fromMeshctl] = await Promise.all([exchangeBytes(receptor.socketPath, c.input), exchangeBytes(meshctl.socketPath, c.input)]);

@@ -20,7 +20,8 @@ export function isRemoteExtraData(ed: unknown): ed is RemoteExtraData {
 
 /** A RemoteExtraData with every field present (for data read back from a status file). */
 export function remoteExtraData(raw: Partial<RemoteExtraData> = {}): RemoteExtraData {
-  const params: Record<string, string> = {};
+  // Parameter names are the submitter's: a prototype-free map keeps `__proto__` as an ordinary key.
+  const params = Object.create(null) as Record<string, string>;
   if (raw.RemoteParams && typeof raw.RemoteParams === 'object') {
     for (const [k, v] of Object.entries(raw.RemoteParams)) if (typeof v === 'string') params[k] = v;
   }
@@ -40,7 +41,7 @@ export function remoteExtraData(raw: Partial<RemoteExtraData> = {}): RemoteExtra
 
 /** Status() of a remote unit hides `secret_*` parameters (case-insensitive); the status file keeps them. */
 export function redactRemoteExtraData(ed: RemoteExtraData): RemoteExtraData {
-  const params: Record<string, string> = {};
+  const params = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(ed.RemoteParams)) if (!k.toLowerCase().startsWith('secret_')) params[k] = v;
   return { ...ed, RemoteParams: params };
 }

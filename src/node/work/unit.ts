@@ -77,6 +77,9 @@ async function fileSize(file: string): Promise<number> {
   }
 }
 
+/** Linux's default limit on an exec's arguments and environment (a quarter of the 8 MiB stack limit). */
+const ARG_MAX = 2 * 1024 * 1024;
+
 /** How often a unit whose end is not reported to the node (adopted after a restart) checks on it. */
 const WATCH_MS = 250;
 
@@ -140,6 +143,13 @@ export class WorkUnit extends UnitBase {
     let args: string[];
     let file: string;
     try {
+      if (Buffer.byteLength(params) > ARG_MAX) {
+        // The kernel refuses such an exec (E2BIG) whatever the split; splitting tens of MiB of runtime params
+        // into millions of arguments first cost seconds of the node's time. Go finds the program first.
+        file = await lookPath(def.command);
+        await this.updateBasic(WorkState.Failed, forkExecError(file, { code: 'E2BIG' } as NodeJS.ErrnoException), 0);
+        return;
+      }
       args = params === '' ? [] : shlexSplit(params);
       file = await lookPath(def.command);
     } catch (err) {

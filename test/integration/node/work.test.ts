@@ -437,3 +437,24 @@ describe('work units across restarts', () => {
     }
   });
 });
+
+describe('work units with huge runtime params', () => {
+  it('work - runtime params over ARG_MAX fail the unit with E2BIG at once instead of being split into millions of arguments', async () => {
+    const n = await startTestNode({ nodeId: 'big', workCommands: [{ worktype: 'echo', command: 'echo', allowruntimeparams: true }] });
+    try {
+      // 30 MiB of one-letter words: the old node spent seconds splitting them (and GC) before the exec failed.
+      const params = 'a '.repeat(15 * 1024 * 1024);
+      const c = await RawConn.connect(n.socketPath);
+      c.send(`work submit localhost echo ${params}\n`);
+      const id = /with ID (\S+)\./.exec(await c.readLine(30_000))![1]!;
+      c.end();
+      expect(await c.readLine(30_000)).toBe(`{"result":"Job Started","unitid":"${id}"}`);
+      c.close();
+      const echo = execFileSync('which', ['echo'], { encoding: 'utf8' }).trim();
+      const st = await waitForStatus(n.socketPath, id, (s) => s.State === 3);
+      expect(st.Detail).toBe(`fork/exec ${echo}: argument list too long`);
+    } finally {
+      await n.close();
+    }
+  });
+});

@@ -2,6 +2,7 @@
 // Receptor's workceptorCommandType does (pkg/workceptor/controlsvc.go InitFromString, InitFromJSON and
 // ControlFunc), including its error texts and their order.
 import { goFormatS } from '../../../protocol/go-json.js';
+import { goSplitN } from '../../../protocol/go-strings.js';
 import { streamResults } from '../../work/results.js';
 import { CommandError, Workceptor } from '../../work/workceptor.js';
 import type { CommandHandler, ControlSession } from '../session.js';
@@ -42,12 +43,15 @@ function intFromMap(config: Params, name: string): number {
   if (!Object.prototype.hasOwnProperty.call(config, name)) throw new CommandError(`field ${name} missing`);
   const v = config[name];
   if (typeof v === 'number') return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.trunc(v)));
+  // A string is parsed (receptor 1.6.5 streams from "5"; a malformed one fails with ParseInt's error).
   if (typeof v === 'string') return parseInt10(v);
   throw new CommandError(`field ${name} value ${goFormatS(v)} is not convertible to an int`);
 }
 
 function fromString(text: string): WorkRequest {
-  const tokens = text.split(' ');
+  // strings.Split in Receptor; only the first four fields are ever used (the fourth, a submit's params,
+  // whole), so the line is cut into at most four: a 30 MiB params field is not split into millions of tokens.
+  const tokens = goSplitN(text, ' ', 4);
   const sub = tokens[0]!.toLowerCase();
   const params: Params = {};
   switch (sub) {
@@ -55,7 +59,7 @@ function fromString(text: string): WorkRequest {
       if (tokens.length < 3) throw new CommandError('work submit requires a target node and work type');
       params.node = tokens[1];
       params.worktype = tokens[2];
-      if (tokens.length > 3) params.params = tokens.slice(3).join(' ');
+      if (tokens.length > 3) params.params = tokens[3];
       break;
     case 'list':
       if (tokens.length > 1) params.unitid = tokens[1];
@@ -90,7 +94,8 @@ function fromString(text: string): WorkRequest {
 
 function fromJson(config: Params): WorkRequest {
   const sub = strFromMap(config, 'subcommand').toLowerCase();
-  const params: Params = {};
+  // Keys are the client's: `__proto__` must be an ordinary key, as in a Go map.
+  const params: Params = Object.create(null) as Params;
   switch (sub) {
     case 'submit':
       for (const [k, v] of Object.entries(config)) {
@@ -135,7 +140,7 @@ async function submit(p: Params, session: ControlSession): Promise<Record<string
   const signWork = p.signwork === 'true';
   const signature = optStr(p, 'signature');
   const workUnitId = optStr(p, 'workUnitID');
-  const workParams: Record<string, string> = {};
+  const workParams = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(p)) if (!NON_PARAMS.has(k)) workParams[k] = String(v);
 
   await work.processSignature(workType, signature, session.kind === 'unix', signWork);
@@ -160,7 +165,8 @@ export const workCommand: CommandHandler = async ({ params, json }, session) => 
       return submit(p, session);
     case 'list': {
       const ids = typeof p.unitid === 'string' ? [p.unitid] : work.listIds();
-      const reply: Record<string, unknown> = {};
+      // Unit IDs are the client's choice too (workUnitID): a unit called `__proto__` is listed like any other.
+      const reply = Object.create(null) as Record<string, unknown>;
       for (const id of ids) reply[id] = (await work.find(id)).reply();
       return reply;
     }
