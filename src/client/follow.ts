@@ -11,7 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError, MeshctlError, ServerError } from '../errors.js';
 import { isComplete, WorkState, type WorkUnitStatus } from '../protocol/types.js';
-import type { ControlClient } from './control-client.js';
+import type { CommandOptions, ResultsOptions } from './options.js';
 
 export interface FollowOptions {
   startPos?: number;
@@ -25,6 +25,15 @@ export interface FollowOptions {
   statusPollMs?: number;
 }
 
+/**
+ * What FollowStream needs of a client (ControlClient has both). Declared here rather than importing
+ * ControlClient, which creates FollowStreams: the two modules would import each other.
+ */
+export interface ResultsSource {
+  workResults(unitId: string, opts?: ResultsOptions): AsyncIterable<Buffer>;
+  workStatus(unitId: string, opts?: CommandOptions): Promise<WorkUnitStatus>;
+}
+
 const BACKOFF_MS = [100, 250, 500, 1000, 2000, 4000];
 
 export class FollowStream implements AsyncIterable<Buffer> {
@@ -36,7 +45,7 @@ export class FollowStream implements AsyncIterable<Buffer> {
   reconnects = 0;
 
   constructor(
-    private readonly client: ControlClient,
+    private readonly client: ResultsSource,
     readonly unitId: string,
     private readonly opts: FollowOptions = {},
   ) {

@@ -1,12 +1,11 @@
 // cancel / release / force-release over several unit ids. Unlike receptorctl (which stops at the first
-// failing id), every id is tried; each failure gets its own stderr line and the exit status reflects the first.
+// failing id), every id is tried; each failure gets its own stderr line (Factory.printError) and the exit status
+// reflects the first.
 import type { ControlClient } from '../../client/control-client.js';
 import type { Factory } from '../../cmdutil/factory.js';
-import { makeStyle } from '../../render/style.js';
 import type { OutputFormat } from '../../render/structured.js';
 import { renderOutcome } from '../../render/work.js';
 import { MeshctlError } from '../../errors.js';
-import { printable } from '../../printable.js';
 
 export type UnitOp = 'cancel' | 'release' | 'force-release';
 
@@ -27,11 +26,9 @@ export async function onUnits(f: Factory, c: ControlClient, op: UnitOp, ids: rea
       if (!(err instanceof MeshctlError) || !(err.code === 'ESERVER' || err.code === 'EUNKNOWNUNIT')) throw err;
       failures.push({ id, err });
       replies.push({ unitid: id, error: err.message });
-      if (ids.length > 1) {
-        f.spinner.stop();
-        const style = makeStyle(f.io.colorEnabled('stderr'));
-        f.io.stderr.write(`${style.red('meshctl:')} ${printable(`${VERB[op]} '${id}': ${err.message}`)}\n`);
-      }
+      // With several ids, each failure gets its line now, printed as the CLI's error path prints errors; the
+      // command's own error (below) sums them up.
+      if (ids.length > 1) f.printError(new MeshctlError(err.code, `${VERB[op]} '${id}': ${err.message}`, { cause: err, hint: '' }));
     }
   }
   if (format !== 'human') await f.print(format, replies, () => '');

@@ -6,7 +6,17 @@
 // receiver granted in flight; the receiver grants again only once bytes have left its buffer (read by
 // the application, or sent on by a relay). So what a node holds for a channel never exceeds its window,
 // whatever the size of the stream, and a stalled channel never stops its link.
-import type { Mux } from './mux.js';
+
+/**
+ * What a Port needs of the link's multiplexer (mux.ts `Mux`, which creates the ports). Declared here, not imported,
+ * so port.ts and mux.ts do not import each other (test/unit/architecture/imports.test.ts forbids any circle).
+ */
+export interface PortMux {
+  markReady(port: Port): void;
+  sendReset(port: Port, reason: string): void;
+  sendCredit(port: Port, bytes: number): void;
+  release(port: Port): void;
+}
 
 /** What the owner of a Port does with what arrives on it. */
 export interface PortSink {
@@ -65,7 +75,7 @@ export class Port {
   }
 
   constructor(
-    readonly mux: Mux,
+    readonly mux: PortMux,
     readonly id: number,
     /** Our receive window for this channel, announced in OPEN / OPEN_OK. */
     readonly window: number,

@@ -1,7 +1,8 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { classify, SilentError, stackText } from '../../../src/cmdutil/errors.js';
+import { classify, printError, printWarning, SilentError, stackText } from '../../../src/cmdutil/errors.js';
 import { StdoutClosedError } from '../../../src/cmdutil/io/write.js';
+import { fakeIo } from './fake-io.js';
 import { AbortError, ConnectionError, EXIT, MeshctlError, ServerError, TlsError, UploadInterruptedError, UsageError } from '../../../src/errors.js';
 
 describe('exit codes', () => {
@@ -62,5 +63,50 @@ describe('exit codes', () => {
     const text = stackText(new ConnectionError('ECONNREFUSED', 'connection refused', { cause: inner }));
     expect(text).toContain('connection refused');
     expect(text).toContain('caused by: Error: ECONNREFUSED 127.0.0.1:1');
+  });
+});
+
+describe('error printing', () => {
+  it('error printing - one line with the hint, peer text escaped, the exit status returned', () => {
+    const f = fakeIo();
+    expect(printError(f.io, new MeshctlError('ESERVER', 'node said \x1b[31mno', { hint: 'ask \x07again' }))).toBe(EXIT.SERVER);
+    expect(f.stderr()).toBe('meshctl: node said \\x1b[31mno (hint: ask \\aagain)\n');
+    expect(f.stdout()).toBe('');
+  });
+
+  it('error printing - red prefix and dim hint only when stderr shows colour', () => {
+    const f = fakeIo({ tty: true });
+    printError(f.io, new UsageError("bad --param 'x'"));
+    expect(f.stderr()).toBe("\x1b[31mmeshctl:\x1b[39m bad --param 'x' \x1b[2m(hint: see --help)\x1b[22m\n");
+    const plain = fakeIo({ tty: true, env: { NO_COLOR: '1' } });
+    printError(plain.io, new UsageError("bad --param 'x'"));
+    expect(plain.stderr()).toBe("meshctl: bad --param 'x' (hint: see --help)\n");
+  });
+
+  it('error printing - already printed (SilentError), an interruption and a closed stdout print nothing', () => {
+    const f = fakeIo();
+    expect(printError(f.io, new SilentError(1))).toBe(1);
+    expect(printError(f.io, new AbortError('interrupted'))).toBe(EXIT.INTERRUPTED);
+    expect(printError(f.io, new StdoutClosedError())).toBe(EXIT.OK);
+    expect(f.stderr()).toBe('');
+  });
+
+  it('error printing - --debug adds the stack of the error and its causes, not for usage errors', () => {
+    const f = fakeIo();
+    printError(f.io, new ConnectionError('ECONNREFUSED', 'connection refused', { cause: new Error('inner') }), { debug: true });
+    const [first, second] = f.stderr().split('\n');
+    expect(first).toMatch(/^meshctl: connection refused \(hint: .*\)$/);
+    expect(second).toMatch(/: connection refused$/);
+    expect(f.stderr()).toMatch(/\n {4}at /);
+    expect(f.stderr()).toContain('caused by: Error: inner');
+    const u = fakeIo();
+    printError(u.io, new UsageError('bad'), { debug: true });
+    expect(u.stderr()).toBe('meshctl: bad (hint: see --help)\n');
+  });
+
+  it('error printing - a warning is one line on stderr', () => {
+    const f = fakeIo();
+    printWarning(f.io, 'careful with \x1b');
+    expect(f.stderr()).toBe('meshctl: warning: careful with \\x1b\n');
   });
 });
