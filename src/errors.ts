@@ -19,6 +19,8 @@ export const EXIT = {
   INCOMPLETE: 6,
   /** Anything unexpected (a bug): reported with --debug for the stack. */
   INTERNAL: 70,
+  /** The terminal went away (SIGHUP: a closed ssh session or terminal window), as shells report it (128 + 1). */
+  HANGUP: 129,
   /** Interrupted by SIGINT (Ctrl-C), as shells report it. */
   INTERRUPTED: 130,
   /** Stopped by SIGTERM (CI cancellation, `timeout`), as shells report it. */
@@ -67,6 +69,7 @@ export const ERROR_TABLE = {
   // other
   EABORTED: { exit: EXIT.INTERRUPTED, hint: '' },
   ETERMINATED: { exit: EXIT.TERMINATED, hint: '' },
+  EHANGUP: { exit: EXIT.HANGUP, hint: '' },
   EINTERNAL: { exit: EXIT.INTERNAL, hint: 'rerun with --debug and report the stack trace' },
 } as const satisfies Record<string, { exit: number; hint: string }>;
 
@@ -128,22 +131,34 @@ export class ServerError extends MeshctlError {
   }
 }
 
+/** The process signals the CLI turns into an abort (src/cli/main.ts). */
+export type AbortSignalName = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
 /**
  * The caller's AbortSignal fired. `signal` names the process signal behind it when there was one (the CLI aborts
- * with SIGINT or SIGTERM): SIGTERM gives the code ETERMINATED (exit 143), anything else EABORTED (exit 130).
+ * with SIGINT, SIGTERM or SIGHUP): SIGTERM gives the code ETERMINATED (exit 143), SIGHUP EHANGUP (exit 129),
+ * anything else EABORTED (exit 130).
  */
 export class AbortError extends MeshctlError {
   override name = 'AbortError';
-  readonly signal: 'SIGINT' | 'SIGTERM' | undefined;
-  constructor(message = 'aborted', options: MeshctlErrorOptions & { signal?: 'SIGINT' | 'SIGTERM' } = {}) {
-    super(options.signal === 'SIGTERM' ? 'ETERMINATED' : 'EABORTED', message, options);
+  readonly signal: AbortSignalName | undefined;
+  constructor(message = 'aborted', options: MeshctlErrorOptions & { signal?: AbortSignalName } = {}) {
+    super(options.signal === 'SIGTERM' ? 'ETERMINATED' : options.signal === 'SIGHUP' ? 'EHANGUP' : 'EABORTED', message, options);
     this.signal = options.signal;
   }
 }
 
+/**
+ * Why an AbortSignal fired, as the library reports it: the reason itself when it is an AbortError (the CLI's
+ * carries the process signal, hence the exit status), else a plain AbortError with the reason as its cause.
+ */
+export function abortReason(signal: AbortSignal): AbortError {
+  return signal.reason instanceof AbortError ? signal.reason : new AbortError('aborted', { cause: signal.reason });
+}
+
 /** Why a submit's upload stopped early. */
 export type UploadStop =
-  /** The caller's signal fired (the CLI: Ctrl-C or SIGTERM); `cause` is the signal's AbortError. */
+  /** The caller's signal fired (the CLI: Ctrl-C, SIGTERM or SIGHUP); `cause` is the signal's AbortError. */
   | 'aborted'
   /** Reading the payload failed (a file read error, a broken stdin); `cause` is that error. */
   | 'payload'
@@ -160,7 +175,7 @@ export type UploadStop =
  *
  * `bytesSent`: payload bytes handed to the connection before the stop; the node received at most these.
  * `reset`: whether a reset was sent. A Unix socket has none: closing it reads as an ordinary end of stream.
- * `code` follows the cause: EABORTED/ETERMINATED, EPAYLOAD, ESERVER (or EUNKNOWNUNIT), or the connection's.
+ * `code` follows the cause: EABORTED/ETERMINATED/EHANGUP, EPAYLOAD, ESERVER (or EUNKNOWNUNIT), or the connection's.
  */
 export class UploadInterruptedError extends MeshctlError {
   override name = 'UploadInterruptedError';

@@ -294,7 +294,7 @@ export class ControlClient {
     const { conn, initial } = await this.route.open(sig);
     const session = await Session.open(
       conn,
-      { greetingTimeoutMs: this.opts.greetingTimeoutMs, trace: this.opts.trace, where: this.route.where, plainTcp: this.route.plainTcp },
+      { greetingTimeoutMs: this.opts.greetingTimeoutMs, trace: this.opts.trace, where: this.route.where, plainTcp: this.route.plainTcp, signal: sig },
       initial,
     );
     this.open.add(session);

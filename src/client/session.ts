@@ -4,7 +4,7 @@
 // Receptor's sessions are persistent (RunControlSession loops until EOF), so simple commands share one
 // session; replies come back in request order, and requests are serialised here so that concurrent
 // callers never interleave their lines.
-import { AbortError, ConnectionError, MeshctlError, ServerError } from '../errors.js';
+import { abortReason, ConnectionError, MeshctlError, ServerError } from '../errors.js';
 import { LineReader } from '../protocol/line-reader.js';
 import { parseGreeting, parseReply, replyLineCount } from '../protocol/replies.js';
 import type { Conn } from '../transport/conn.js';
@@ -16,6 +16,12 @@ export interface SessionOptions {
   where: string;
   /** True when the underlying address is tcp:// (a TLS listener spoken to in clear never greets). */
   plainTcp?: boolean;
+  /**
+   * Aborts the wait for the greeting: open() then destroys the connection and rejects with abortReason(signal)
+   * at once, instead of waiting out greetingTimeoutMs (a listener that accepts and never speaks: a TLS port
+   * spoken to in clear, a backend tcp-listener, a hung node).
+   */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_GREETING_TIMEOUT_MS = 5_000;
@@ -40,7 +46,7 @@ export class Session {
     return this.greetedAs;
   }
 
-  /** Reads and checks the greeting on a fresh connection. Destroys the connection on failure. */
+  /** Reads and checks the greeting on a fresh connection. Destroys the connection on failure or abort. */
   static async open(conn: Conn, opts: SessionOptions, initial?: Buffer): Promise<Session> {
     const reader = new LineReader();
     if (initial?.length) reader.push(initial);
@@ -48,11 +54,11 @@ export class Session {
     const s = new Session(conn, reader, opts);
     let line: string | null;
     try {
-      line = await s.readLine(timeoutMs, () => greetingTimeout(opts, timeoutMs));
+      line = await s.readLine(timeoutMs, () => greetingTimeout(opts, timeoutMs), opts.signal);
     } catch (err) {
       conn.destroy();
       if (err instanceof ConnectionError && err.code === 'ECLOSED') {
-        throw new MeshctlError('EGREETING', `${opts.where} closed the connection without a greeting`, {
+        throw new ConnectionError('EGREETING', `${opts.where} closed the connection without a greeting`, {
           cause: err,
           hint: opts.plainTcp ? 'if the listener uses TLS (tcptls), use tls:// instead of tcp://' : undefined,
         });
@@ -63,7 +69,7 @@ export class Session {
     if (nodeId === null) {
       conn.destroy();
       const shown = line === null ? 'end of stream' : `'${truncate(line)}'`;
-      throw new MeshctlError('EGREETING', `${opts.where} is not a Receptor control service (greeting was ${shown})`);
+      throw new ConnectionError('EGREETING', `${opts.where} is not a Receptor control service (greeting was ${shown})`);
     }
     s.greetedAs = nodeId;
     return s;
@@ -259,13 +265,13 @@ export class Session {
   }
 }
 
-/** The signal's reason when it is one of ours (it may carry SIGTERM), else a plain AbortError. */
-export function abortReason(signal: AbortSignal): AbortError {
-  return signal.reason instanceof AbortError ? signal.reason : new AbortError('aborted', { cause: signal.reason });
-}
+// Kept here for the client modules that import it from the session (upload.ts); it lives in errors.ts so the
+// transport layer can use it too.
+export { abortReason };
 
+/** EGREETING is a connection failure (exit 3): what answered is not a control service, or nothing answered. */
 function greetingTimeout(opts: SessionOptions, timeoutMs: number): MeshctlError {
-  return new MeshctlError('EGREETING', `no greeting from ${opts.where} within ${timeoutMs / 1000}s`, {
+  return new ConnectionError('EGREETING', `no greeting from ${opts.where} within ${timeoutMs / 1000}s`, {
     hint: opts.plainTcp
       ? 'a TLS listener (tcptls) waits for a handshake: try tls:// instead of tcp://'
       : 'is this a Receptor control service? (a backend tcp-listener does not greet)',

@@ -2,7 +2,7 @@
 // table with the address in the message (`connection refused to tcp://127.0.0.1:1`, cause = the errno error).
 import * as net from 'node:net';
 import { existsSync, statSync } from 'node:fs';
-import { AbortError, ConnectionError, MeshctlError, TlsError } from '../errors.js';
+import { abortReason, ConnectionError, MeshctlError, TlsError } from '../errors.js';
 import type { ClientTlsOptions } from '../client/options.js';
 import { formatAddress, type Address } from './address.js';
 import { StreamConn, type Conn } from './conn.js';
@@ -13,6 +13,10 @@ export interface DialOptions {
   tls?: ClientTlsOptions;
   connectTimeoutMs?: number;
   keepAliveMs?: number;
+  /**
+   * Aborts the dial: the socket is destroyed and dial() rejects with abortReason(signal) at once, whatever the
+   * phase (a SYN nobody answers, a TLS handshake that never completes). Already aborted: nothing is opened.
+   */
   signal?: AbortSignal;
 }
 
@@ -20,6 +24,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_KEEPALIVE_MS = 30_000;
 
 export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn> {
+  if (opts.signal?.aborted) throw abortReason(opts.signal);
   const address = addr;
   const where = formatAddress(address);
   if (address.kind === 'unix') checkUnixPath(address.path);
@@ -31,6 +36,11 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
   // The TCP socket itself, kept for Conn.reset(): for TLS it is the socket under the TLSSocket.
   let tcp: net.Socket | undefined;
   const sock = await new Promise<net.Socket>((resolve, reject) => {
+    // Aborted while node:tls was loading: an abort listener added now would never fire.
+    if (opts.signal?.aborted) {
+      reject(abortReason(opts.signal));
+      return;
+    }
     let s: net.Socket;
     try {
     if (address.kind === 'tls' && tls) {
@@ -72,6 +82,7 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
     const timer =
       timeoutMs > 0
         ? setTimeout(() => {
+            done();
             s.destroy();
             tcp?.destroy();
             reject(
@@ -82,9 +93,11 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
           }, timeoutMs)
         : undefined;
     const onAbort = () => {
+      // done() also clears the connect timer, which would otherwise hold the event loop for connectTimeoutMs.
+      done();
       s.destroy();
       tcp?.destroy();
-      reject(opts.signal?.reason instanceof AbortError ? opts.signal.reason : new AbortError());
+      reject(abortReason(opts.signal!));
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const done = () => {
