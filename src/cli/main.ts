@@ -7,7 +7,7 @@ import { printError } from '../cmdutil/errors.js';
 import type { Factory } from '../cmdutil/factory.js';
 import { IOStreams } from '../cmdutil/io/iostreams.js';
 import { flushed, isBrokenPipe, StdoutClosedError } from '../cmdutil/io/write.js';
-import { AbortError, EXIT, MeshctlError } from '../errors.js';
+import { AbortError, EXIT, MeshctlError, type AbortSignalName } from '../errors.js';
 import { firstOperand, normaliseArgv } from './argv.js';
 import type { ProgramContext } from './define/common.js';
 import { debugRequested, GLOBAL_OPTIONS_WITH_VALUE, resolveGlobals } from './global-options.js';
@@ -17,7 +17,7 @@ import { buildProgram, scopeFor } from './program.js';
 const ABORT_GRACE_MS = 2000;
 
 export interface MainOptions {
-  /** Install SIGINT and SIGTERM handling (default: only when running on the process's own streams). */
+  /** Install SIGINT, SIGTERM and SIGHUP handling (default: only when running on the process's own streams). */
   signals?: boolean;
   /**
    * Aborts this run as a signal would (its reason becomes the run's): a command line run inside another command
@@ -52,24 +52,28 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
     controller.abort(new MeshctlError('EINTERNAL', `cannot write to stdout: ${code}`, { cause: err, hint: 'check where stdout goes (disk space, permissions)' }));
   };
   streams.stdout.on('error', onStdoutError);
+  // After SIGHUP the terminal is gone: writes to it fail (EIO) with an 'error' event, which unhandled would crash
+  // meshctl in the middle of its clean-up (the spinner's last frame, `released ID`, a resume hint). stderr is the
+  // last channel, so a failure there has nowhere to be reported: it is dropped.
+  const onStderrError = () => undefined;
+  streams.stderr.on('error', onStderrError);
 
-  // SIGINT (Ctrl-C) and SIGTERM (CI cancellation, `timeout`) both abort the command through the one signal every
-  // command watches; the abort reason names the signal, so the exit status is 130 or 143.
-  let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
-  const exitFor = (sig: 'SIGINT' | 'SIGTERM') => (sig === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED);
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+  // SIGINT (Ctrl-C), SIGTERM (CI cancellation, `timeout`) and SIGHUP (the terminal or ssh session went away) all
+  // abort the command through the one signal every command watches, so each gets the same clean-up (`--rm`
+  // releases, a follow prints its resume hint, an upload is reset); the abort reason names the signal, so the exit
+  // status is 130, 143 or 129. Node's default for SIGTERM and SIGHUP is to die on the spot, skipping all of that.
+  let interrupted: AbortSignalName | undefined;
+  const exitFor = (sig: AbortSignalName) => new AbortError('', { signal: sig }).exitCode;
+  const WHY = { SIGINT: 'interrupted', SIGTERM: 'terminated', SIGHUP: 'hung up' } as const;
+  const onSignal = (sig: AbortSignalName) => {
     if (interrupted) process.exit(exitFor(sig)); // a second signal: don't wait for clean-up
     interrupted = sig;
     state.factory?.spinner.stop();
-    controller.abort(new AbortError(sig === 'SIGTERM' ? 'terminated' : 'interrupted', { signal: sig }));
+    controller.abort(new AbortError(WHY[sig], { signal: sig }));
   };
-  const onSigint = () => onSignal('SIGINT');
-  const onSigterm = () => onSignal('SIGTERM');
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => [sig, () => onSignal(sig)] as const);
   const handleSignals = opts.signals ?? onProcess;
-  if (handleSignals) {
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigterm);
-  }
+  if (handleSignals) for (const [sig, on] of handlers) process.on(sig, on);
 
   /**
    * Runs `work`, ending early (with the abort reason) when interrupted or when stdout closes. The command sees
@@ -140,9 +144,9 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
     // its EPIPE (`| head`) would arrive after the listener is gone and crash with a stack trace. Wait for it.
     await flushed(streams.stdout).catch(() => undefined);
     streams.stdout.off('error', onStdoutError);
+    streams.stderr.off('error', onStderrError);
     if (handleSignals) {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigterm);
+      for (const [sig, on] of handlers) process.off(sig, on);
       if (interrupted) {
         // Something (a stdin read, a socket) may still hold the event loop after an interrupt: don't hang.
         const code = state.exit;
