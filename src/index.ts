@@ -2,7 +2,14 @@
 export { ControlClient, DEFAULT_COMMAND_TIMEOUT_MS } from './client/control-client.js';
 export type { ControlClientOptions, ClientTlsOptions, SubmitRequest, PayloadSource, ResultsOptions, CommandOptions } from './client/options.js';
 export { ResultsStream } from './client/results-stream.js';
-export { FollowStream, type FollowOptions } from './client/follow.js';
+export {
+  FollowStream,
+  ResultsIncompleteError,
+  type FollowOptions,
+  type FollowOutcome,
+  type FollowEnd,
+  type ResultsSource,
+} from './client/follow.js';
 export { ServiceBridge } from './client/service-bridge.js';
 export * from './protocol/types.js';
 export { parseAddress, formatAddress, type Address } from './transport/address.js';

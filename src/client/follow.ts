@@ -8,6 +8,11 @@
 //   - anything else                                           → reconnect and ask again from the byte offset
 //                                                              already delivered (`startpos`), with backoff.
 // The retrying is bounded by `reconnectTimeoutMs` without progress.
+//
+// The stream owns the two facts a caller needs when following stops, whatever stopped it: `position` (the byte
+// offset everything before which was delivered, i.e. where to resume) and `outcome` (how it ended, with the unit's
+// status when known). It reports failures as typed errors carrying the same data; composing advice for a person
+// (which command resumes) is the caller's business (the CLI: src/commands/work/follow.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError, MeshctlError, ServerError } from '../errors.js';
 import { isComplete, WorkState, type WorkUnitStatus } from '../protocol/types.js';
@@ -25,41 +30,129 @@ export interface FollowOptions {
   statusPollMs?: number;
 }
 
+/** How following ended. */
+export type FollowEnd =
+  /** The unit is complete (Succeeded or Failed) and every byte up to its StdoutSize was delivered. */
+  | 'complete'
+  /** The unit was canceled (Receptor never ends such a stream, so the status poll ended it). */
+  | 'canceled'
+  /** The unit is complete but its stream stays short of StdoutSize: ResultsIncompleteError. */
+  | 'short'
+  /** No byte came for reconnectTimeoutMs, or reconnecting is off: ResultsIncompleteError. */
+  | 'lost'
+  /** The node refused the unit (unknown unit, bad signature): its ServerError is thrown. */
+  | 'refused'
+  /** The caller's signal fired: its AbortError is thrown. */
+  | 'aborted'
+  /** The consumer stopped iterating (`break`), or iteration threw something else. */
+  | 'stopped';
+
+export interface FollowOutcome {
+  end: FollowEnd;
+  /** The byte offset reached: every byte before it was delivered (same as FollowStream.position). */
+  position: number;
+  /** The unit's last known status ('complete', 'canceled', 'short'; otherwise when a status was read). */
+  status?: WorkUnitStatus;
+}
+
+/**
+ * A results stream that stopped before the unit's output was all delivered: `position` is where to resume
+ * (`work results ID STARTPOS`), `stdoutSize` the unit's output size when known.
+ */
+export class ResultsIncompleteError extends MeshctlError {
+  override name = 'ResultsIncompleteError';
+  constructor(
+    message: string,
+    readonly unitId: string,
+    readonly position: number,
+    readonly end: 'short' | 'lost',
+    readonly stdoutSize?: number,
+  ) {
+    // No CLI advice here (the library does not know how it is called); the data says where to resume.
+    super('EINCOMPLETE', message, { hint: '', data: { unitId, position, ...(stdoutSize !== undefined ? { stdoutSize } : {}) } });
+  }
+}
+
 /**
  * What FollowStream needs of a client (ControlClient has both). Declared here rather than importing
  * ControlClient, which creates FollowStreams: the two modules would import each other.
  */
 export interface ResultsSource {
-  workResults(unitId: string, opts?: ResultsOptions): AsyncIterable<Buffer>;
+  /** The stream counts what it delivered: `position` = its start + bytes yielded. */
+  workResults(unitId: string, opts?: ResultsOptions): AsyncIterable<Buffer> & { readonly position: number };
   workStatus(unitId: string, opts?: CommandOptions): Promise<WorkUnitStatus>;
 }
 
 const BACKOFF_MS = [100, 250, 500, 1000, 2000, 4000];
 
+/** The caller's abort, as thrown: its reason when that is an AbortError (the CLI's names the process signal). */
+function aborted(signal: AbortSignal): AbortError {
+  return signal.reason instanceof AbortError ? signal.reason : new AbortError('aborted', { cause: signal.reason });
+}
+
 export class FollowStream implements AsyncIterable<Buffer> {
-  /** Next byte offset: startPos + bytes delivered. */
-  position: number;
-  /** The unit's status when following ended. */
-  final: WorkUnitStatus | undefined;
+  /** How following ended; undefined while it goes on. */
+  outcome: FollowOutcome | undefined;
   /** How many times the stream was re-opened. */
   reconnects = 0;
+  /** Where the current results stream started; `current` counts what it delivered since. */
+  private base: number;
+  private current: { readonly position: number } | undefined;
 
   constructor(
     private readonly client: ResultsSource,
     readonly unitId: string,
     private readonly opts: FollowOptions = {},
   ) {
-    this.position = opts.startPos ?? 0;
+    this.base = opts.startPos ?? 0;
+  }
+
+  /**
+   * The next byte offset: the start plus every byte delivered. A consumer that writes each chunk as it gets it
+   * (meshctl writes synchronously, then waits for drain) has written exactly this much: it is where a resumed
+   * `work results` must start to give every byte exactly once.
+   */
+  get position(): number {
+    return this.current?.position ?? this.base;
+  }
+
+  /** The unit's status when following ended with it complete, canceled, or complete but short. */
+  get final(): WorkUnitStatus | undefined {
+    const o = this.outcome;
+    return o && (o.end === 'complete' || o.end === 'canceled' || o.end === 'short') ? o.status : undefined;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    let end: FollowEnd = 'stopped';
+    let status: WorkUnitStatus | undefined;
+    try {
+      const r = yield* this.follow((s) => (status = s));
+      end = r;
+    } catch (err) {
+      if (err instanceof ResultsIncompleteError) end = err.end;
+      else if (err instanceof ServerError) end = 'refused';
+      else if (err instanceof AbortError) end = 'aborted';
+      throw err;
+    } finally {
+      this.settle();
+      this.outcome = { end, position: this.position, ...(status ? { status } : {}) };
+    }
+  }
+
+  /** Stops counting on the current results stream: its final position becomes the base. */
+  private settle(): void {
+    this.base = this.position;
+    this.current = undefined;
+  }
+
+  private async *follow(seen: (s: WorkUnitStatus) => void): AsyncGenerator<Buffer, 'complete' | 'canceled'> {
     const { signal } = this.opts;
     const timeoutMs = this.opts.reconnectTimeoutMs ?? 120_000;
     let stalledSince: number | undefined;
     let attempt = 0;
     let shortAndComplete = 0;
     for (;;) {
-      if (signal?.aborted) throw new AbortError();
+      if (signal?.aborted) throw aborted(signal);
       let reason = 'stream ended';
       const startedAt = this.position;
       const stop = new AbortController();
@@ -70,18 +163,19 @@ export class FollowStream implements AsyncIterable<Buffer> {
           signature: this.opts.signature,
           signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal,
         });
+        this.current = stream;
         for await (const chunk of stream) {
-          this.position += chunk.length;
           stalledSince = undefined;
           attempt = 0;
           yield chunk;
         }
       } catch (err) {
-        if (signal?.aborted) throw new AbortError();
+        if (signal?.aborted) throw aborted(signal);
         // The server refused (unknown unit, bad signature): resuming cannot help.
         if (err instanceof ServerError) throw err;
         if (!stop.signal.aborted) reason = err instanceof Error ? err.message : String(err);
       } finally {
+        this.settle();
         stop.abort();
         await watch;
       }
@@ -89,25 +183,25 @@ export class FollowStream implements AsyncIterable<Buffer> {
       let status: WorkUnitStatus | undefined;
       try {
         status = await this.client.workStatus(this.unitId, { signal });
+        seen(status);
       } catch (err) {
         if (err instanceof ServerError) throw err;
-        if (signal?.aborted) throw new AbortError();
+        if (signal?.aborted) throw aborted(signal);
         reason = err instanceof Error ? err.message : String(err);
       }
       if (status) {
-        if (status.State === WorkState.Canceled || (isComplete(status.State) && this.position >= status.StdoutSize)) {
-          this.final = status;
-          return;
-        }
+        if (status.State === WorkState.Canceled) return 'canceled';
+        if (isComplete(status.State) && this.position >= status.StdoutSize) return 'complete';
         if (isComplete(status.State)) {
           // Complete but short: the bytes are on disk, so one more read must make progress.
           shortAndComplete = this.position > startedAt ? 0 : shortAndComplete + 1;
           if (shortAndComplete >= 2) {
-            this.final = status;
-            throw new MeshctlError(
-              'EINCOMPLETE',
+            throw new ResultsIncompleteError(
               `results of unit '${this.unitId}' ended at byte ${this.position} of ${status.StdoutSize}`,
-              { data: { unitId: this.unitId, position: this.position, stdoutSize: status.StdoutSize } },
+              this.unitId,
+              this.position,
+              'short',
+              status.StdoutSize,
             );
           }
           reason = `stream ended at byte ${this.position} of ${status.StdoutSize}`;
@@ -125,7 +219,7 @@ export class FollowStream implements AsyncIterable<Buffer> {
       try {
         await sleep(BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)]!, undefined, { signal });
       } catch {
-        throw new AbortError();
+        throw aborted(signal!);
       }
     }
   }
@@ -152,11 +246,13 @@ export class FollowStream implements AsyncIterable<Buffer> {
     }
   }
 
-  private gaveUp(reason: string, timeoutMs: number): MeshctlError {
+  private gaveUp(reason: string, timeoutMs: number): ResultsIncompleteError {
     const waited = timeoutMs > 0 ? ` after retrying for ${Math.round(timeoutMs / 1000)}s` : '';
-    return new MeshctlError('EINCOMPLETE', `lost the results stream of unit '${this.unitId}' at byte ${this.position}${waited}: ${reason}`, {
-      hint: `resume with: meshctl work results ${this.unitId} --start-pos ${this.position}`,
-      data: { unitId: this.unitId, position: this.position },
-    });
+    return new ResultsIncompleteError(
+      `lost the results stream of unit '${this.unitId}' at byte ${this.position}${waited}: ${reason}`,
+      this.unitId,
+      this.position,
+      'lost',
+    );
   }
 }

@@ -10,6 +10,7 @@ import { printable } from '../printable.js';
 import { formatStructured } from '../render/structured.js';
 import { renderContext, type RenderContext } from '../render/style.js';
 import { parseAddress } from '../transport/address.js';
+import { meshctlCommand } from './command-line.js';
 import { printError, printWarning } from './errors.js';
 import { fsReason } from './fs-reason.js';
 import type { GlobalOptions } from './globals.js';
@@ -178,6 +179,14 @@ export class Factory {
   note(message: string): void {
     this.spinner.stop();
     this.io.stderr.write(`${printable(message)}\n`);
+  }
+
+  /**
+   * A meshctl command line for a hint, with the connection flags this run was given (`-s ADDRESS`, TLS files,
+   * --config/--tls-client, --timeout), so that pasting it reaches the same node: see command-line.ts.
+   */
+  commandHint(...args: string[]): string {
+    return meshctlCommand(this.globals, args);
   }
 
   /** See FactoryHooks.runCommandLine. */

@@ -69,9 +69,10 @@ describe('receptor - an interrupted upload', () => {
   }
 
   it('receptor - Ctrl-C mid-upload over TCP: meshctl resets, receptor fails the unit (was: half-close, the unit ran)', async () => {
-    const r = await interrupt(`tcp://127.0.0.1:${node.tcpPort}`);
+    const address = `tcp://127.0.0.1:${node.tcpPort}`;
+    const r = await interrupt(address);
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toMatch(new RegExp(`^meshctl: upload interrupted at byte \\d+ of the payload: work unit '${r.id}' will not run \\(hint: remove it with: meshctl work release ${r.id}\\)\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^meshctl: upload interrupted at byte \\d+ of the payload: work unit '${r.id}' will not run \\(hint: remove it with: meshctl -s ${address} work release ${r.id}\\)\\n$`));
     expect(r.st.StateName).toBe('Failed');
     expect(r.st.Detail).toMatch(/^Error reading input data: .*connection reset by peer$/);
   });
@@ -79,7 +80,7 @@ describe('receptor - an interrupted upload', () => {
   it('receptor - Ctrl-C mid-upload over the Unix socket: receptor cannot tell, and the hint says so', async () => {
     const r = await interrupt(node.socketPath);
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toContain(`(hint: over a Unix socket receptor cannot tell a cut payload from a whole one and may run it: check with meshctl work status ${r.id})`);
+    expect(r.stderr).toContain(`(hint: over a Unix socket receptor cannot tell a cut payload from a whole one and may run it: check with meshctl -s ${node.socketPath} work status ${r.id})`);
     // receptor took the close for the payload's end: the unit started instead of failing.
     expect(r.st.StateName).not.toBe('Failed');
   });

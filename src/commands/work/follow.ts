@@ -1,9 +1,12 @@
 // Streams a unit's results to stdout, then decides the outcome from the unit's state, because the stream itself
 // ends with a bare EOF whatever happened (pkg/workceptor/controlsvc.go results handler; issue #597 was a stream
 // that ended early and looked complete). The client's FollowStream re-opens a dropped stream from the byte
-// offset already written (`work results ID STARTPOS`) and ends a Canceled unit's stream, which Receptor itself
-// never ends (IsComplete is false for state 4). Shared by `work results` and `work submit --follow`.
+// offset already written (`work results ID STARTPOS`), ends a Canceled unit's stream, which Receptor itself
+// never ends (IsComplete is false for state 4), and owns the byte position and the outcome. This file turns them
+// into what a person reads: the one resume hint (resumeHint), the failed/canceled errors. Shared by `work results`
+// and `work submit --follow`.
 import type { ControlClient } from '../../client/control-client.js';
+import { ResultsIncompleteError } from '../../client/follow.js';
 import type { Factory } from '../../cmdutil/factory.js';
 import { parseDurationOption } from '../../cmdutil/timeout.js';
 import { AbortError, MeshctlError } from '../../errors.js';
@@ -23,6 +26,14 @@ export function reconnectMs(text: string | undefined): number | undefined {
   return text === undefined ? undefined : parseDurationOption('--reconnect-timeout', text);
 }
 
+/**
+ * The one place a resume command is written: `work results` from the byte offset that reached stdout, with the
+ * connection flags the user typed (Factory.commandHint), so pasting it reaches the same node.
+ */
+export function resumeHint(f: Factory, unitId: string, position: number): string {
+  return f.commandHint('work', 'results', unitId, '--start-pos', String(position));
+}
+
 export async function streamResults(f: Factory, c: ControlClient, unitId: string, o: FollowOptions = {}): Promise<void> {
   const stream = c.followResults(unitId, {
     startPos: o.startPos,
@@ -33,51 +44,50 @@ export async function streamResults(f: Factory, c: ControlClient, unitId: string
       if (attempt === 1) f.note(`meshctl: results stream of '${unitId}' lost at byte ${position} (${reason}); reconnecting`);
     },
   });
-  // Bytes handed to stdout. A write to stdout is issued synchronously (the await only waits for drain), so
-  // this is the offset a resumed `work results` must start from to give every byte exactly once.
-  let written = o.startPos ?? 0;
   try {
-    for await (const chunk of stream) {
-      const pending = f.out(chunk);
-      written += chunk.length;
-      await pending;
-    }
+    // Each chunk is handed to stdout synchronously (the await only waits for drain): stream.position is what
+    // reached stdout.
+    for await (const chunk of stream) await f.out(chunk);
   } catch (err) {
-    // Only for Ctrl-C (an AbortError): a closed stdout (`| head`) also aborts, and wants no resume advice.
-    if (f.signal.aborted && f.signal.reason instanceof AbortError && o.resumeHint !== false) {
-      // Ctrl-C stops following only: the unit is left alone (receptorctl would leave it too, silently).
-      f.note(
-        `meshctl: stopped following unit '${unitId}' at byte ${written}; the unit is left alone ` +
-          `(hint: pick up again with: meshctl work results ${unitId} --start-pos ${written})`,
-      );
-    }
-    if (err instanceof MeshctlError && err.code === 'EINCOMPLETE') {
-      // Name the exact resume command (the offset is what reached stdout).
-      throw new MeshctlError('EINCOMPLETE', err.message, {
-        cause: err,
-        data: err.data,
-        hint: `resume with: meshctl work results ${unitId} --start-pos ${stream.position}`,
-      });
-    }
-    throw err;
+    throw followFailure(f, unitId, stream.position, err, o);
   }
   const st = stream.final ?? (await c.workStatus(unitId));
-  failIfUnsuccessful(unitId, st);
+  failIfUnsuccessful(f, unitId, st);
+}
+
+/** The error a follow that stopped early ends the command with, naming the resume command where there is one. */
+function followFailure(f: Factory, unitId: string, position: number, err: unknown, o: FollowOptions): unknown {
+  if (err instanceof ResultsIncompleteError) {
+    return new MeshctlError('EINCOMPLETE', err.message, { cause: err, data: err.data, hint: `resume with: ${resumeHint(f, unitId, position)}` });
+  }
+  // A signal (Ctrl-C, SIGTERM) stops following only: the unit is left alone (receptorctl would leave it too,
+  // silently). This error explains the interruption (its cause is the abort reason, so the CLI prints it with the
+  // signal's exit status). A closed stdout (`| head`) also aborts, and wants no advice; with --rm the unit is gone.
+  const reason: unknown = f.signal.reason;
+  if (f.signal.aborted && reason instanceof AbortError && o.resumeHint !== false) {
+    return new MeshctlError(reason.code, `stopped following unit '${unitId}' at byte ${position}; the unit is left alone`, {
+      cause: reason,
+      hint: `pick up again with: ${resumeHint(f, unitId, position)}`,
+      data: { unitId, position },
+    });
+  }
+  return err;
 }
 
 /** Failed (3) and Canceled (4) units make the command fail with their State and Detail. */
-export function failIfUnsuccessful(unitId: string, st: WorkUnitStatus): void {
+export function failIfUnsuccessful(f: Factory, unitId: string, st: WorkUnitStatus): void {
   const state = `${st.StateName} (${st.State})`;
+  const details = f.commandHint('work', 'status', unitId);
   if (st.State === 3) {
     throw new MeshctlError('EUNITFAILED', `work unit '${unitId}' failed: ${st.Detail || state}`, {
       data: { unitId, status: st },
-      hint: `state ${state}, ${st.StdoutSize} bytes of output; details: meshctl work status ${unitId}`,
+      hint: `state ${state}, ${st.StdoutSize} bytes of output; details: ${details}`,
     });
   }
   if (st.State === 4) {
     throw new MeshctlError('EUNITFAILED', `work unit '${unitId}' was canceled: ${st.Detail || state}`, {
       data: { unitId, status: st },
-      hint: `state ${state}; details: meshctl work status ${unitId}`,
+      hint: `state ${state}; details: ${details}`,
     });
   }
 }

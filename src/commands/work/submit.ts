@@ -107,7 +107,7 @@ export async function run(o: SubmitOptions, f: Factory): Promise<void> {
       await f.print(format, result, (ctx) => renderSubmitResult(result, ctx));
     }
   } catch (err) {
-    throw explainFailure(err, unitId, { ...o, confirmed });
+    throw explainFailure(err, unitId, { ...o, confirmed, command: (...args) => f.commandHint(...args) });
   } finally {
     await fh?.close().catch(() => undefined);
     if (o.rm && unitId) await releaseAfter(f, unitId);
@@ -122,18 +122,27 @@ export async function run(o: SubmitOptions, f: Factory): Promise<void> {
  * a client that closed both directions fails), receptor does not and would run the unit on what it got: the hint
  * says so.
  */
-export function explainFailure(err: unknown, unitId: string | undefined, o: Pick<SubmitOptions, 'rm'> & { confirmed: boolean }): unknown {
+export function explainFailure(
+  err: unknown,
+  unitId: string | undefined,
+  o: Pick<SubmitOptions, 'rm'> & {
+    confirmed: boolean;
+    /** Writes a meshctl command for a hint (Factory.commandHint: with the connection flags the user typed). */
+    command?: (...args: string[]) => string;
+  },
+): unknown {
+  const command = o.command ?? ((...args: string[]) => ['meshctl', ...args].join(' '));
   if (err instanceof UploadInterruptedError) {
     const id = err.unitId;
     const at = `at byte ${err.bytesSent}`;
-    const status = `meshctl work status ${id}`;
+    const status = command('work', 'status', id);
     const unixHint = `over a Unix socket receptor cannot tell a cut payload from a whole one and may run it: check with ${status}`;
     let message: string;
     let hint: string;
     switch (err.stop) {
       case 'aborted':
         message = `upload interrupted ${at} of the payload: work unit '${id}' will not run`;
-        hint = o.rm ? '' : err.reset ? `remove it with: meshctl work release ${id}` : unixHint;
+        hint = o.rm ? '' : err.reset ? `remove it with: ${command('work', 'release', id)}` : unixHint;
         break;
       case 'payload':
         message = `reading the payload failed ${at} (${causeText(err)}): work unit '${id}' will not run`;
@@ -159,7 +168,7 @@ export function explainFailure(err: unknown, unitId: string | undefined, o: Pick
     // Interrupted after the whole payload went out, waiting for the node's confirmation: the unit has everything.
     return new MeshctlError(err.code, `interrupted before the node confirmed work unit '${unitId}' (its whole payload was sent)`, {
       cause: err,
-      hint: o.rm ? '' : `see its state: meshctl work status ${unitId}`,
+      hint: o.rm ? '' : `see its state: ${command('work', 'status', unitId)}`,
       data: { unitId },
     });
   }

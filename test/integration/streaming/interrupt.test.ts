@@ -8,7 +8,7 @@ import { ControlClient } from '../../../src/client/control-client.js';
 import { WorkState } from '../../../src/protocol/types.js';
 import { ensureBuilt } from '../../e2e/build.js';
 import { startTestNode, type TestNode } from '../../helpers/node.js';
-import { runCli, sha256File, unitStdout, waitFor, type CliRun } from './support.js';
+import { runCli, runPrinted, sha256File, unitStdout, waitFor, type CliRun } from './support.js';
 
 // ~3 s of one line every 100 ms.
 const TICKS = `-c 'for i in $(seq 1 30); do echo "tick $i"; sleep 0.1; done'`;
@@ -66,12 +66,16 @@ describe('streaming - Ctrl-C while following', () => {
     const r = await run.done;
     expect(r.code, r.stderr).toBe(130);
     const got = out();
-    // The hint's offset is exactly what reached stdout, so running it completes the output.
-    const m = new RegExp(`meshctl work results ${id} --start-pos (\\d+)`).exec(r.stderr);
-    expect(m, `stderr: ${r.stderr}`).not.toBeNull();
-    expect(Number(m![1])).toBe(got.length);
+    // One line, the resume command as its hint; the offset is exactly what reached stdout.
+    expect(r.stderr).toBe(
+      `meshctl: stopped following unit '${id}' at byte ${got.length}; the unit is left alone ` +
+        `(hint: pick up again with: meshctl -s ${node.socketPath} work results ${id} --start-pos ${got.length})\n`,
+    );
     expect(await cliState(id)).toBe(WorkState.Running);
-    const rest = await runCli(['-s', node.socketPath, 'work', 'results', id, '--start-pos', m![1]!]).done;
+    // Issue 11 (resume hints dropped the -s ADDRESS the user typed): the printed command, run as printed with no
+    // MESHCTL_SOCKET, reaches the node and completes the output.
+    const hint = /\(hint: pick up again with: (meshctl .*)\)$/m.exec(r.stderr)![1]!;
+    const rest = await runPrinted(hint).done;
     expect(rest.code, rest.stderr).toBe(0);
     const whole = createHash('sha256').update(got).update(rest.stdout).digest('hex');
     expect(whole).toBe(await sha256File(unitStdout(node, id)));
@@ -84,7 +88,7 @@ describe('streaming - Ctrl-C while following', () => {
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr, r.stderr).toContain(`meshctl work results ${id} --start-pos ${out().length}`);
+    expect(r.stderr, r.stderr).toContain(`meshctl -s ${node.socketPath} work results ${id} --start-pos ${out().length})`);
     expect(await cliState(id)).toBe(WorkState.Running);
   });
 

@@ -138,7 +138,8 @@ describe('streaming - resume after dropped connections', () => {
     await out.close();
     expect(r.code, r.stderr).toBe(6);
     expect(proxy.accepted).toBeGreaterThan(2);
-    const m = new RegExp(`^meshctl: lost the results stream of unit '${id}' at byte (\\d+) after retrying for 1s: .*\\(hint: resume with: meshctl work results ${id} --start-pos (\\d+)\\)$`, 'm').exec(r.stderr);
+    // The hint keeps the -s ADDRESS typed (issue 11: resume hints dropped it).
+    const m = new RegExp(`^meshctl: lost the results stream of unit '${id}' at byte (\\d+) after retrying for 1s: .*\\(hint: resume with: meshctl -s ${proxy.address} work results ${id} --start-pos (\\d+)\\)$`, 'm').exec(r.stderr);
     expect(m, r.stderr).not.toBeNull();
     const written = await fileSize(out.file);
     expect(Number(m![2])).toBe(written);

@@ -92,6 +92,32 @@ export function runCli(args: string[], o: { stdoutFd?: number; stdout?: 'collect
   return { child, done, stderr: () => err };
 }
 
+/**
+ * Runs a command line meshctl printed in a hint, exactly as printed, through /bin/sh (so its quoting is what a
+ * user pasting it gets), with `meshctl` being the built binary. The environment has no MESHCTL_SOCKET: the hint
+ * alone must say how to reach the node.
+ */
+export function runPrinted(commandLine: string, o: { stdoutFd?: number } = {}): CliRun {
+  if (!commandLine.startsWith('meshctl ')) throw new Error(`not a meshctl command line: ${commandLine}`);
+  const script = `meshctl() { "$MESHCTL_NODE" "$MESHCTL_BIN" "$@"; }\n${commandLine}\n`;
+  const mode = o.stdoutFd !== undefined ? o.stdoutFd : 'pipe';
+  const child = spawn('/bin/sh', ['-c', script], {
+    cwd: ROOT,
+    env: cleanEnv({ MESHCTL_NODE: process.execPath, MESHCTL_BIN: BIN }),
+    stdio: ['ignore', mode, 'pipe'],
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => (err += d));
+  const out: Buffer[] = [];
+  if (o.stdoutFd === undefined) child.stdout!.on('data', (d: Buffer) => out.push(d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: Buffer }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stderr: err, stdout: Buffer.concat(out) }));
+  });
+  return { child, done, stderr: () => err };
+}
+
 /** VmRSS / VmHWM of a live process in bytes (Linux /proc). */
 export async function memoryOf(pid: number): Promise<{ rss: number; hwm: number }> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8');

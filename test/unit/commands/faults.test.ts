@@ -68,6 +68,17 @@ describe('faults', () => {
     expect(r.err).toMatch(/^meshctl: results of unit 'u1' ended at byte 5 of 10 \(hint: resume with: meshctl work results u1 --start-pos 5\)\n$/m);
   });
 
+  it('faults - the resume hint keeps the connection flags typed (issue 11: resume hints dropped -s ADDRESS)', async () => {
+    server = await startScriptedServer(resultsScript(['12345'], [status({ StdoutSize: 10 })]));
+    const f = fakeIo({ env: {} });
+    const argv = ['-s', server.address, '--timeout', '20s', 'work', 'results', 'u1'];
+    const code = await main(argv, f.io, { signals: false });
+    expect(code).toBe(6);
+    expect(f.stderr().split('\n').at(-2)).toBe(
+      `meshctl: results of unit 'u1' ended at byte 5 of 10 (hint: resume with: meshctl -s ${server.address} --timeout 20s work results u1 --start-pos 5)`,
+    );
+  });
+
   it('faults - a dropped stream of a running unit is re-opened from the byte it reached', async () => {
     const running = status({ State: 1, StateName: 'Running', Detail: 'Running: PID 9', StdoutSize: 4 });
     server = await startScriptedServer(resultsScript(['abcd', 'abcdefghij'], [running, status({ StdoutSize: 10 })]));
