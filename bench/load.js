@@ -15,6 +15,9 @@
 // is Little's law, clients / latency. Loops still running at the end of a slice are run to completion before
 // the next slice starts (unmeasured) so that neither side's work spills into the other's slice.
 //
+// MESHCTL_BENCH_LOAD_NODE_ARGS adds Node flags to the meshctl node, e.g. `--cpu-prof --cpu-prof-dir=DIR` to
+// see where its time goes under this load (the section then names them).
+//
 // Bounded: every step of a loop has a timeout, and the whole run a watchdog. Everything started (both nodes,
 // their unit programs and the meshctl unit runner, temp dirs) is stopped, also on failure or Ctrl-C (run.js).
 import { randomBytes } from 'node:crypto';
@@ -27,6 +30,7 @@ const STEP_TIMEOUT_MS = 60_000;
 const PROBE_EVERY_MS = 100;
 const SAMPLE_EVERY_MS = 250;
 const CLK_TCK = 100; // getconf CLK_TCK on Linux
+const NODE_ARGS = (process.env.MESHCTL_BENCH_LOAD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 function intFromEnv(name, dflt) {
   const raw = process.env[name];
@@ -383,7 +387,7 @@ async function slice(side, ms, clients, state, stats) {
  * they are still there 5 s later (start time checked, so a reused PID is left alone).
  */
 async function startSide(kind) {
-  const node = await startNode({ kind, nodeId: `load-${kind}`, workCommands: [{ worktype: 'cat', command: 'cat' }] });
+  const node = await startNode({ kind, nodeId: `load-${kind}`, workCommands: [{ worktype: 'cat', command: 'cat' }], nodeArgs: kind === 'meshctl' ? NODE_ARGS : [] });
   const side = { kind, node, runnerPid: undefined };
   const stop = async () => {
     const started = tree(node.pid)
@@ -424,9 +428,10 @@ export async function run() {
   const kinds = ['meshctl', ...(haveReceptor ? ['receptor'] : [])];
   const state = { aborted: false };
   const sides = [];
-  // Each slice is bounded by its steps' timeouts; this catches anything else (a node that stops answering
-  // between steps in a way no timeout sees). 4× the planned time plus the steps' worst case.
-  const budgetMs = 4 * kinds.length * (seconds * 1000 + warmupMs) + 2 * rounds * kinds.length * 3 * STEP_TIMEOUT_MS + 120_000;
+  // Each slice is bounded by its steps' timeouts; this catches anything else (a hang no timeout sees, or
+  // a node so slow that every slice runs out its loops' worst case): 3× the planned time, plus two loops'
+  // worst case (three steps and a force-release), plus start-up.
+  const budgetMs = 3 * kinds.length * (seconds * 1000 + warmupMs) + 2 * (3 * STEP_TIMEOUT_MS + 10_000) + 120_000;
   let watchdog;
   const expired = new Promise((_, reject) => {
     watchdog = setTimeout(() => {
@@ -487,7 +492,7 @@ function report({ stats, idle, hwm, seconds, clients, rounds, sliceMs, warmupMs,
   const m = stats.get('meshctl');
   const r = stats.get('receptor');
   const col = (f) => kinds.map((k) => f(stats.get(k), k)).join(' | ');
-  const env = `MESHCTL_BENCH_LOAD_SECONDS=${seconds} MESHCTL_BENCH_LOAD_CLIENTS=${clients} MESHCTL_BENCH_LOAD_ROUNDS=${rounds}`;
+  const env = `MESHCTL_BENCH_LOAD_SECONDS=${seconds} MESHCTL_BENCH_LOAD_CLIENTS=${clients} MESHCTL_BENCH_LOAD_ROUNDS=${rounds}${NODE_ARGS.length ? ` MESHCTL_BENCH_LOAD_NODE_ARGS='${NODE_ARGS.join(' ')}'` : ''}`;
   const head = kinds.map((k) => (k === 'meshctl' ? 'meshctl node' : 'receptor 1.6.5')).join(' | ');
   const rows = [
     ['loops/s (in-slice share of each loop, see above)', (s) => rate(s).toFixed(1)],
@@ -518,7 +523,8 @@ function report({ stats, idle, hwm, seconds, clients, rounds, sliceMs, warmupMs,
       `${seconds} s under load per node. Each loop counts for the share of its wall time inside a slice (loops running at the end of a slice finish unmeasured before the next starts), ` +
       'so loops/s is clients / latency. CPU is read from /proc/PID/stat (utime + stime + reaped children) over the node\'s whole process tree before and after each slice.',
     `Machine: ${machineLine()}; the load generator shares it.`,
-    `Reproduce: \`${env} npm run bench -- load\`${seconds === 60 && clients === 200 && rounds === 6 ? ' (the defaults)' : ''}.`,
+    `Reproduce: \`${env} npm run bench -- load\`${seconds === 60 && clients === 200 && rounds === 6 && !NODE_ARGS.length ? ' (the defaults)' : ''}.`,
+    ...(NODE_ARGS.length ? [`The meshctl node ran with \`${NODE_ARGS.join(' ')}\`.`] : []),
     '',
     ratio,
     '',
