@@ -41,7 +41,7 @@ export async function streamResults(f: Factory, c: ControlClient, unitId: string
     signal: f.signal,
     reconnectTimeoutMs: o.reconnectTimeoutMs,
     onReconnect: ({ attempt, position, reason }) => {
-      if (attempt === 1) f.note(`meshctl: results stream of '${unitId}' lost at byte ${position} (${reason}); reconnecting`);
+      if (attempt === 1) f.warn(`results stream of '${unitId}' lost at byte ${position} (${reason}); reconnecting`);
     },
   });
   try {

@@ -85,7 +85,7 @@ describe('faults', () => {
     const r = await run(['work', 'results', 'u1'], server.address);
     expect(r.out).toBe('abcdefghij');
     expect(r.code).toBe(0);
-    expect(r.err).toBe("meshctl: results stream of 'u1' lost at byte 4 (stream ended); reconnecting\n");
+    expect(r.err).toBe("meshctl: warning: results stream of 'u1' lost at byte 4 (stream ended); reconnecting\n");
   });
 
   it('faults - with --reconnect-timeout 0 a dropped stream of a running unit is reported as incomplete', async () => {
