@@ -19,6 +19,11 @@ export const EXIT = {
   INCOMPLETE: 6,
   /** Anything unexpected (a bug): reported with --debug for the stack. */
   INTERNAL: 70,
+  /**
+   * `work status --wait --timeout D`: the time ran out before the unit ended. 124 is what coreutils' timeout(1)
+   * exits with when it stops a command, so `timeout 5m meshctl work status --wait ID` reads the same.
+   */
+  WAIT_TIMEOUT: 124,
   /** The terminal went away (SIGHUP: a closed ssh session or terminal window), as shells report it (128 + 1). */
   HANGUP: 129,
   /** Interrupted by SIGINT (Ctrl-C), as shells report it. */
@@ -64,6 +69,7 @@ export const ERROR_TABLE = {
   EUNITFAILED: { exit: EXIT.UNIT_FAILED, hint: 'see `meshctl work status ID` for details' },
   EPINGFAILED: { exit: EXIT.UNIT_FAILED, hint: 'check routes with `meshctl status`' },
   EINCOMPLETE: { exit: EXIT.INCOMPLETE, hint: 'resume with `meshctl work results ID --start-pos N`' },
+  EWAITTIMEOUT: { exit: EXIT.WAIT_TIMEOUT, hint: 'wait longer with a larger --timeout, or see `meshctl work status ID`' },
   // local I/O: reading a submit's payload (file or stdin) failed after the upload began
   EPAYLOAD: { exit: EXIT.INTERNAL, hint: 'check the payload file, or the program writing to stdin' },
   // other
@@ -120,13 +126,25 @@ export class TlsError extends MeshctlError {
   }
 }
 
-/** The server answered `ERROR: <message>`. `serverMessage` is the text after the prefix, verbatim. */
+export interface ServerErrorOptions extends MeshctlErrorOptions {
+  /**
+   * What was asked, when the node's text does not say it (`connect to service 'x' on node 'y'`): the message
+   * becomes `<context>: <server message>`. Receptor's texts (`no route to node`, `service unknown`) name neither.
+   */
+  context?: string;
+}
+
+/**
+ * The server answered `ERROR: <message>`. `serverMessage` is the text after the prefix, verbatim; `message` is
+ * the same text, after the request's context when one was given.
+ */
 export class ServerError extends MeshctlError {
   override name = 'ServerError';
   readonly serverMessage: string;
-  constructor(serverMessage: string, options: MeshctlErrorOptions = {}) {
+  constructor(serverMessage: string, options: ServerErrorOptions = {}) {
+    const { context, ...rest } = options;
     const unknown = /^unknown work unit /.test(serverMessage);
-    super(unknown ? 'EUNKNOWNUNIT' : 'ESERVER', serverMessage, options);
+    super(unknown ? 'EUNKNOWNUNIT' : 'ESERVER', context ? `${context}: ${serverMessage}` : serverMessage, rest);
     this.serverMessage = serverMessage;
   }
 }

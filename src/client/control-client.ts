@@ -36,6 +36,7 @@ import { uploadPayload } from './upload.js';
 import { ResultsStream } from './results-stream.js';
 import { ServiceBridge } from './service-bridge.js';
 import { FollowStream, type FollowOptions } from './follow.js';
+import { waitForUnit, type WaitOptions } from './wait.js';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 
@@ -198,6 +199,15 @@ export class ControlClient {
   }
 
   /**
+   * Waits until the unit is in a final state (Succeeded, Failed or Canceled) and returns that status, polling
+   * `work status` on the shared session (one connection however many units are waited for). Throws
+   * WaitTimeoutError at `timeoutMs`, ServerError (EUNKNOWNUNIT) for an unknown or released unit. See wait.ts.
+   */
+  waitForUnit(unitId: string, opts: WaitOptions = {}): Promise<WorkUnitStatus> {
+    return waitForUnit(this, unitId, opts);
+  }
+
+  /**
    * `connect NODE SERVICE [TLS]`: after `Connecting` the session is a byte bridge to that service.
    * `tlsName` names a tls-client of the node we talk to (used for the mesh hop, not by us).
    */
@@ -210,7 +220,8 @@ export class ControlClient {
       });
       if (!isConnectingLine(lines[0]!)) {
         const reply = parseReply(lines[0]!);
-        if (reply.kind === 'error') throw new ServerError(reply.message);
+        // Receptor's refusals (`no route to node`, `service unknown`) name neither the node nor the service.
+        if (reply.kind === 'error') throw new ServerError(reply.message, { context: `connect to service '${service}' on node '${node}'` });
         throw new MeshctlError('EPROTOCOL', `unexpected reply to connect: '${lines[0]}'`);
       }
     } catch (err) {

@@ -7,10 +7,11 @@
 // error path, src/cli/main.ts, and by a command reporting one item of several that failed, work/unit-ops.ts) and
 // warnings by printWarning (Factory.warn). Commands never format such a line themselves.
 import { CommanderError } from 'commander';
-import { AbortError, ERROR_TABLE, EXIT, MeshctlError } from '../errors.js';
+import { AbortError, ERROR_TABLE, EXIT, MeshctlError, ServerError } from '../errors.js';
 import { printable } from '../printable.js';
 import type { IOStreams } from './io/iostreams.js';
 import { StdoutClosedError } from './io/write.js';
+import { serverHint } from './server-hints.js';
 
 /**
  * The command has already told the user what went wrong (a refused prompt, `not signed`); the error path prints
@@ -60,7 +61,9 @@ export function classify(err: unknown): Verdict {
   // own error with the AbortError as cause (an interrupted submit upload), and that is printed.
   if (err instanceof AbortError) return { exit: err.exitCode, stack: false };
   if (err instanceof MeshctlError) {
-    return { exit: err.exitCode, message: err.message, hint: err.hint || undefined, stack: err.exitCode !== EXIT.USAGE };
+    // A node's refusal with the table's generic hint gets the advice known for its text (src/cmdutil/server-hints.ts).
+    const hint = err instanceof ServerError && err.hint === ERROR_TABLE[err.code].hint ? (serverHint(err) ?? err.hint) : err.hint;
+    return { exit: err.exitCode, message: err.message, hint: hint || undefined, stack: err.exitCode !== EXIT.USAGE };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { exit: EXIT.INTERNAL, message: `internal error: ${message}`, hint: ERROR_TABLE.EINTERNAL.hint, stack: true };

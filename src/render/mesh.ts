@@ -30,7 +30,9 @@ export function renderTraceroute(result: TracerouteResult, ctx: RenderContext): 
   return alignedTable(['Hop', 'Node', 'Time', ...(anyError ? ['Error'] : [])], rows, ctx);
 }
 
-export function renderVersion(meshctl: string, nodeVersion: string, nodeId: string | undefined, ctx: RenderContext): string {
+/** `nodeVersion` undefined: the node could not be asked, and only meshctl's own line is shown. */
+export function renderVersion(meshctl: string, nodeVersion: string | undefined, nodeId: string | undefined, ctx: RenderContext): string {
+  if (nodeVersion === undefined) return ctx.tty ? `${ctx.style.bold('meshctl')}  ${meshctl}\n` : tsv([['meshctl', meshctl]]);
   const node = nodeVersion === '' ? '(none)' : nodeVersion;
   if (!ctx.tty) return tsv([['meshctl', meshctl], ['node', node, nodeId ?? '']]);
   return `${ctx.style.bold('meshctl')}  ${meshctl}\n${ctx.style.bold('node')}     ${printable(String(node))}${nodeId ? ` (${printable(String(nodeId))})` : ''}\n`;

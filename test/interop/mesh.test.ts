@@ -133,7 +133,7 @@ describe('receptor mesh', () => {
   it('receptor mesh - work release --all releases every controller unit, remote ones included', async () => {
     const before = JSON.parse(await rawCommand(controller.socketPath, 'work list')) as Record<string, unknown>;
     expect(Object.keys(before).length).toBeGreaterThan(0);
-    const r = await runMeshctl([...ctl(), 'work', 'release', '--all']);
+    const r = await runMeshctl([...ctl(), 'work', 'release', '--all', '--yes']);
     expect(r.exitCode).toBe(0);
     for (const id of Object.keys(before)) expect(r.stdout.toString()).toContain(id);
     // Remote releases answer "released" first and delete the local copy once the executor forgot the unit.

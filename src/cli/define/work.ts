@@ -108,10 +108,11 @@ export function defineWorkCommands(program: Command, ctx: ProgramContext): void 
       .argument('[unit-ids...]', 'unit ids')
       .option('--all', 'release every unit the node lists')
       .option('--force', "delete locally even if a remote node can't be reached (force-release)")
+      .option('-y, --yes', 'with --all: release without asking (required without a terminal)')
       .action((unitIds: string[], o: ReleaseOptions, cmd: Command) =>
         ctx.invoke(
           cmd,
-          { unitIds, all: Boolean(o.all), force: Boolean(o.force), json: o.json, yaml: o.yaml },
+          { unitIds, all: Boolean(o.all), force: Boolean(o.force), yes: Boolean(o.yes), json: o.json, yaml: o.yaml },
           () => import('../../commands/work/release.js'),
         ),
       ),

@@ -4,7 +4,8 @@ import { checkBits, DEFAULT_BITS } from '../../certs/keys.js';
 import type { Factory } from '../../cmdutil/factory.js';
 import { UsageError } from '../../errors.js';
 import { checkOutputs, writeOutputs } from './files.js';
-import { applyReceptorParams, type ParamSpec } from './receptor-params.js';
+import { generatingKey } from './progress.js';
+import { applyReceptorParams, receptorSpelling, type ParamSpec } from './receptor-params.js';
 import { formatTime, parseBits, parseTime } from './time.js';
 
 export interface InitOptions {
@@ -39,6 +40,8 @@ export async function run(input: InitOptions, f: Factory): Promise<void> {
   const io = f.io;
   const opts: InitOptions = { ...input };
   applyReceptorParams('init', input.params, INIT_PARAMS, opts as Record<string, unknown>);
+  // Receptor's spelling overwrites, as receptor --cert-init does (receptorSpelling).
+  const force = opts.force || receptorSpelling(input.params);
   const commonName = requireOption(opts.commonName, '--common-name', 'commonname', "'My CA'");
   const outCert = requireOption(opts.outCert, '--out-cert', 'outcert', 'ca.crt');
   const outKey = requireOption(opts.outKey, '--out-key', 'outkey', 'ca.key');
@@ -49,15 +52,17 @@ export async function run(input: InitOptions, f: Factory): Promise<void> {
     { path: outCert, flag: '--out-cert', what: 'CA certificate' },
     { path: outKey, flag: '--out-key', what: 'CA private key' },
   ];
-  await checkOutputs(outputs, { force: opts.force });
+  await checkOutputs(outputs, { force });
 
-  const ca = await createCa({ commonName, bits, ...(notBefore ? { notBefore } : {}), ...(notAfter ? { notAfter } : {}) });
+  const ca = await generatingKey(f, bits, () =>
+    createCa({ commonName, bits, ...(notBefore ? { notBefore } : {}), ...(notAfter ? { notAfter } : {}) }),
+  );
   await writeOutputs(
     [
       { ...outputs[0]!, data: ca.certPem, mode: 0o644 },
       { ...outputs[1]!, data: ca.keyPem, mode: 0o600 },
     ],
-    { force: opts.force },
+    { force },
   );
   const { inspectCertificate } = await import('../../certs/inspect.js');
   const info = await inspectCertificate(ca.certPem);

@@ -7,7 +7,8 @@ import type { Factory } from '../../cmdutil/factory.js';
 import { UsageError } from '../../errors.js';
 import { aboutFileAsync, checkOutputs, readInput, writeOutputs, type OutputFile } from './files.js';
 import { requireOption } from './init.js';
-import { applyReceptorParams, type ParamSpec } from './receptor-params.js';
+import { generatingKey } from './progress.js';
+import { applyReceptorParams, receptorSpelling, type ParamSpec } from './receptor-params.js';
 import { parseBits } from './time.js';
 
 export interface MakeReqOptions {
@@ -38,6 +39,8 @@ export async function run(input: MakeReqOptions, f: Factory): Promise<void> {
   const io = f.io;
   const opts: MakeReqOptions = { ...input };
   applyReceptorParams('makereq', input.params, MAKEREQ_PARAMS, opts as Record<string, unknown>);
+  // Receptor's spelling overwrites, as receptor --cert-makereq does (receptorSpelling).
+  const force = opts.force || receptorSpelling(input.params);
   const commonName = requireOption(opts.commonName, '--common-name', 'commonname', 'node1');
   const outReq = requireOption(opts.outReq, '--out-req', 'outreq', 'node1.csr');
   if (!opts.inKey && !opts.outKey) {
@@ -61,14 +64,14 @@ export async function run(input: MakeReqOptions, f: Factory): Promise<void> {
   const outputs: Omit<OutputFile, 'data'>[] = [{ path: outReq, flag: '--out-req', what: 'certificate request', mode: 0o644 }];
   if (opts.outKey) outputs.push({ path: opts.outKey, flag: '--out-key', what: 'private key', mode: 0o600 });
   const inputs = opts.inKey ? [opts.inKey] : [];
-  await checkOutputs(outputs, { force: opts.force, inputs });
+  await checkOutputs(outputs, { force, inputs });
 
   const keyPem = opts.inKey ? await readInput(opts.inKey, 'private key') : undefined;
   const make = () => createRequest({ commonName, ...names, ...(keyPem !== undefined ? { keyPem } : { bits: bits! }) });
-  const req = opts.inKey ? await aboutFileAsync(opts.inKey, 'private key', make) : await make();
+  const req = opts.inKey ? await aboutFileAsync(opts.inKey, 'private key', make) : await generatingKey(f, bits!, make);
   await writeOutputs(
     outputs.map((o) => ({ ...o, data: o.flag === '--out-req' ? req.csrPem : req.keyPem })),
-    { force: opts.force, inputs },
+    { force, inputs },
   );
   io.stderr.write(`wrote certificate request '${outReq}' (CN=${commonName})\n`);
   if (opts.outKey) io.stderr.write(`wrote private key '${opts.outKey}' (RSA ${bits} bits, mode 0600)\n`);

@@ -79,3 +79,16 @@ export function applyReceptorParams(
     fromParams.add(spec.key);
   }
 }
+
+/**
+ * True when the command line uses Receptor's key=value spelling (any key=value word). Then meshctl does what
+ * `receptor --cert-*` does, so scripts written for it run unchanged, also on their second run:
+ * - outputs are overwritten: Receptor writes them with os.WriteFile (pkg/certificates/ca.go, OsWrapper.WriteFile
+ *   via SaveToPEMFile), which truncates an existing file;
+ * - signreq without verify=yes reads its answer from stdin whatever stdin is (cli.go SignReq: fmt.Scanln), so
+ *   `echo yes | ...` signs.
+ * The flag spelling keeps meshctl's own rules: --force to overwrite, a terminal (or --yes) to sign.
+ */
+export function receptorSpelling(params: readonly string[] | undefined): boolean {
+  return (params?.length ?? 0) > 0;
+}

@@ -1,19 +1,20 @@
 // `meshctl cert signreq`: sign a request with the CA (Receptor: `receptor --cert-signreq`). Like Receptor
-// it shows the request and asks before signing unless told not to (--yes / verify=yes); unlike Receptor,
-// with no terminal to ask on it refuses at once instead of reading a closed or piped stdin.
-import { createInterface } from 'node:readline';
+// it shows the request and asks before signing unless told not to (--yes / verify=yes). In Receptor's key=value
+// spelling it reads the answer from stdin whatever stdin is, as Receptor does (`echo yes | meshctl cert signreq
+// req=...` signs); in the flag spelling, with no terminal to ask on, it refuses at once instead of reading a
+// closed or piped stdin. The request and the question go to stderr (Receptor prints them on stdout).
 import { inspectCertificate, inspectRequestDer } from '../../certs/inspect.js';
 import { parsePrivateKey } from '../../certs/keys.js';
 import { toDer } from '../../certs/pem.js';
 import { signRequest } from '../../certs/sign.js';
 import { SilentError } from '../../cmdutil/errors.js';
 import type { Factory } from '../../cmdutil/factory.js';
-import type { IOStreams } from '../../cmdutil/io/iostreams.js';
+import { confirm } from '../../cmdutil/prompt.js';
 import { EXIT, MeshctlError, UsageError } from '../../errors.js';
 import { aboutFile, aboutFileAsync, checkOutputs, readInput, writeOutputs } from './files.js';
 import { requestSummary } from './format.js';
 import { requireOption } from './init.js';
-import { applyReceptorParams, type ParamSpec } from './receptor-params.js';
+import { applyReceptorParams, receptorSpelling, type ParamSpec } from './receptor-params.js';
 import { formatTime, parseTime } from './time.js';
 
 export interface SignReqOptions {
@@ -39,23 +40,13 @@ export const SIGNREQ_PARAMS: ParamSpec[] = [
   { key: 'verify', option: 'yes', flag: '--yes', kind: 'bool' },
 ];
 
-/** One line from stdin after printing `question` on stderr; undefined at end of input. */
-async function ask(io: IOStreams, question: string): Promise<string | undefined> {
-  const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: false });
-  try {
-    return await new Promise<string | undefined>((resolve) => {
-      rl.once('close', () => resolve(undefined));
-      rl.question(question, resolve);
-    });
-  } finally {
-    rl.close();
-  }
-}
-
 export async function run(input: SignReqOptions, f: Factory): Promise<void> {
   const io = f.io;
   const opts: SignReqOptions = { ...input };
   applyReceptorParams('signreq', input.params, SIGNREQ_PARAMS, opts as Record<string, unknown>);
+  // Receptor's spelling overwrites and takes a piped answer, as receptor --cert-signreq does (receptorSpelling).
+  const receptorStyle = receptorSpelling(input.params);
+  const force = opts.force || receptorStyle;
   const reqPath = requireOption(opts.req, '--req', 'req', 'node1.csr');
   const caCertPath = requireOption(opts.caCert, '--ca-cert', 'cacert', 'ca.crt');
   const caKeyPath = requireOption(opts.caKey, '--ca-key', 'cakey', 'ca.key');
@@ -64,7 +55,7 @@ export async function run(input: SignReqOptions, f: Factory): Promise<void> {
   const notAfter = parseTime(opts.notAfter, '--not-after');
   const inputs = [reqPath, caCertPath, caKeyPath];
   const outputs = [{ path: outCert, flag: '--out-cert', what: 'certificate' }];
-  await checkOutputs(outputs, { force: opts.force, inputs });
+  await checkOutputs(outputs, { force, inputs });
 
   const csrPem = await readInput(reqPath, 'certificate request');
   const caCertPem = await readInput(caCertPath, 'CA certificate');
@@ -86,14 +77,13 @@ export async function run(input: SignReqOptions, f: Factory): Promise<void> {
   const caInfo = await aboutFileAsync(caCertPath, 'CA certificate', () => inspectCertificate(caCertPem));
   aboutFile(caKeyPath, 'CA private key', () => parsePrivateKey(caKeyPem));
   if (!opts.yes) {
-    if (!io.canPrompt()) {
+    if (!receptorStyle && !io.canPrompt()) {
       throw new UsageError(`refusing to sign '${reqPath}' without confirmation: no terminal to ask on`, {
         hint: `check it with \`meshctl cert inspect ${reqPath}\`, then pass --yes (or verify=yes)`,
       });
     }
     io.stderr.write(requestSummary(request));
-    const answer = (await ask(io, 'Sign certificate (yes/no)? '))?.trim().toLowerCase();
-    if (answer !== 'y' && answer !== 'yes') {
+    if (!(await confirm(io, 'Sign certificate (yes/no)? ', f.signal))) {
       io.stderr.write('not signed\n');
       throw new SilentError(EXIT.UNIT_FAILED);
     }
@@ -103,7 +93,7 @@ export async function run(input: SignReqOptions, f: Factory): Promise<void> {
   const signed = await aboutFileAsync(caCertPath, 'CA', () =>
     signRequest({ csrPem, caCertPem, caKeyPem, ...(notBefore ? { notBefore } : {}), ...(notAfter ? { notAfter } : {}) }),
   );
-  await writeOutputs([{ ...outputs[0]!, data: signed.certPem, mode: 0o644 }], { force: opts.force, inputs });
+  await writeOutputs([{ ...outputs[0]!, data: signed.certPem, mode: 0o644 }], { force, inputs });
   const cert = await inspectCertificate(signed.certPem);
   io.stderr.write(`wrote certificate '${outCert}' (${cert.subject}, valid until ${formatTime(cert.notAfter!)})\n`);
   if (caInfo.notAfter && cert.notAfter && cert.notAfter > caInfo.notAfter) {

@@ -120,7 +120,7 @@ export async function run(opts: DemoOptions, f: Factory): Promise<void> {
       ],
       ['Runtime parameters on the executor', ['work', 'submit', 'echo', '--node', 'executor', '--no-payload', '-a', 'params=hello from the mesh', '--follow']],
       ["The executor's own unit list, reached through `connect`", ['work', 'list', '--node', 'executor']],
-      ['Release everything on the controller (and, through it, on the executor)', ['work', 'release', '--all']],
+      ['Release everything on the controller (and, through it, on the executor)', ['work', 'release', '--all', '--yes']],
     ];
     for (const [title, argv] of steps) {
       if (signal.aborted) break;

@@ -186,7 +186,7 @@ describe('commands - work', () => {
 
   it('commands - release --all releases everything listed', async () => {
     await run(['work', 'submit', 'cat', '-n']);
-    const r = await run(['work', 'release', '--all']);
+    const r = await run(['work', 'release', '--all', '--yes']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\treleased\n/);
     expect((await run(['work', 'list', '--json'])).out).toBe('{}\n');
