@@ -77,12 +77,26 @@ export function defineWorkCommands(program: Command, ctx: ProgramContext): void 
       ),
   );
 
-  leaf(work, 'status', 'show the state of one unit', { structured: true }, (c) =>
+  leaf(work, 'status', 'show the state of a unit, or wait until units end (--wait)', { structured: true }, (c) =>
     c
-      .argument('<unit-id>', 'unit id')
-      .action((unitId: string, o: WorkStatusOptions, cmd: Command) =>
-        ctx.invoke(cmd, { unitId, json: o.json, yaml: o.yaml }, () => import('../../commands/work/status.js')),
-      ),
+      .argument('<unit-ids...>', 'unit id (several with --wait)')
+      .option('--wait', 'wait until each unit has ended; exit 0 if all ended Succeeded (or a --for state); --timeout D bounds the wait')
+      .option('--for <states>', 'with --wait: final states that count as success (default succeeded; failed, canceled; comma-separated)', collect)
+      .action((unitIds: string[], o: WorkStatusOptions & { timeout?: string }, cmd: Command) => {
+        // kubectl wait's --timeout bounds the wait. With --wait, a --timeout typed after the verb does that here, and
+        // the connect and reply timeouts keep their defaults (or a --timeout typed before `work`): by position, as
+        // the global --tls-client and submit's own live apart (global-options.ts).
+        let waitTimeout: string | undefined;
+        if (o.wait && cmd.getOptionValueSource('timeout') === 'cli') {
+          waitTimeout = o.timeout;
+          cmd.setOptionValueWithSource('timeout', undefined, 'work status --wait');
+        }
+        return ctx.invoke(
+          cmd,
+          { unitIds, wait: Boolean(o.wait), waitTimeout, for: o.for, json: o.json, yaml: o.yaml },
+          () => import('../../commands/work/status.js'),
+        );
+      }),
   );
 
   leaf(work, 'results', "write a unit's output to stdout (raw bytes), then check how the unit ended", {}, (c) =>
@@ -107,12 +121,26 @@ export function defineWorkCommands(program: Command, ctx: ProgramContext): void 
     c
       .argument('[unit-ids...]', 'unit ids')
       .option('--all', 'release every unit the node lists')
+      .option('--state <states>', 'release the units in these states (succeeded, failed, canceled, running, pending; comma-separated)', collect)
+      // Known, so that it is refused with the reason rather than as an unknown option; not offered in help.
+      .addOption(new Option('--older-than <duration>', "refused: the control protocol does not tell a unit's age").hideHelp())
+      .option('--dry-run', 'with --all or --state: list the units that would be released, release nothing')
       .option('--force', "delete locally even if a remote node can't be reached (force-release)")
-      .option('-y, --yes', 'with --all: release without asking (required without a terminal)')
+      .option('-y, --yes', 'with --all or --state: release without asking (required without a terminal)')
       .action((unitIds: string[], o: ReleaseOptions, cmd: Command) =>
         ctx.invoke(
           cmd,
-          { unitIds, all: Boolean(o.all), force: Boolean(o.force), yes: Boolean(o.yes), json: o.json, yaml: o.yaml },
+          {
+            unitIds,
+            all: Boolean(o.all),
+            state: o.state,
+            olderThan: o.olderThan,
+            dryRun: Boolean(o.dryRun),
+            force: Boolean(o.force),
+            yes: Boolean(o.yes),
+            json: o.json,
+            yaml: o.yaml,
+          },
           () => import('../../commands/work/release.js'),
         ),
       ),

@@ -145,7 +145,14 @@ describe('program - commands', () => {
   });
 
   it('program - work status, cancel and release take their ids', async () => {
-    expect((await parse(['work', 'status', 'u1', '--yaml'])).call?.opts).toEqual({ unitId: 'u1', json: undefined, yaml: true });
+    expect((await parse(['work', 'status', 'u1', '--yaml'])).call?.opts).toEqual({
+      unitIds: ['u1'],
+      wait: false,
+      waitTimeout: undefined,
+      for: undefined,
+      json: undefined,
+      yaml: true,
+    });
     expect((await parse(['work', 'cancel', 'u1', 'u2'])).call?.opts).toMatchObject({ unitIds: ['u1', 'u2'] });
     expect((await parse(['work', 'cancel'])).exit).toBe(2);
     expect((await parse(['work', 'release', '--all', '--force'])).call?.opts).toMatchObject({ unitIds: [], all: true, force: true });
