@@ -7,8 +7,8 @@
 //   first import (`__esm` wrappers), so commands still initialise only what they use, and V8 compiles the
 //   functions of the other commands lazily, on first call.
 // Large optional dependencies stay external and load from node_modules only when a command needs them (`import()`
-// of an external stays a real `import()`, which also loads the ES-only `ora`). The library
-// (`import ... from 'meshctl'`) stays the unbundled tsc output in dist/.
+// of an external stays a real `import()`, which also loads ES-only packages: @jmespath-community/jmespath for
+// --query). The library (`import ... from 'meshctl'`) stays the unbundled tsc output in dist/.
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,7 +30,7 @@ const result = await build({
   sourcemap: true,
   logLevel: 'warning',
   metafile: true,
-  external: ['@peculiar/x509', 'reflect-metadata', 'ws', 'cli-table3', 'ora', 'yaml'],
+  external: ['@peculiar/x509', 'reflect-metadata', 'ws', 'cli-table3', 'yaml', '@jmespath-community/jmespath'],
   define: {
     // The version is known at build time: no package.json read at start-up (src/cli/version.ts).
     __MESHCTL_VERSION__: JSON.stringify(pkg.version),

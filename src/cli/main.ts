@@ -9,7 +9,7 @@ import { IOStreams } from '../cmdutil/io/iostreams.js';
 import { flushed, isBrokenPipe, StdoutClosedError } from '../cmdutil/io/write.js';
 import { AbortError, EXIT, MeshctlError, type AbortSignalName } from '../errors.js';
 import { firstOperand, normaliseArgv } from './argv.js';
-import type { ProgramContext } from './define/common.js';
+import { outputFlags, type ProgramContext } from './define/common.js';
 import { debugRequested, GLOBAL_OPTIONS_WITH_VALUE, resolveGlobals } from './global-options.js';
 import { buildProgram, scopeFor } from './program.js';
 
@@ -118,7 +118,7 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
       const f = new Factory(streams, globals, controller.signal, {
         // A command line run by a command (the demo's steps): same streams, stopped with this run.
         runCommandLine: (argv) => main(argv, streams, { signals: false, signal: controller.signal }),
-      });
+      }, outputFlags(cmd));
       state.factory = f;
       const mod = await load();
       const work = mod.run(o, f);

@@ -17,7 +17,7 @@ import type { GlobalOptions } from './globals.js';
 import type { IOStreams } from './io/iostreams.js';
 import { Spinner } from './io/spinner.js';
 import { writeChunk } from './io/write.js';
-import type { OutputFormat } from './output.js';
+import { rawQueryString, type OutputFormat, type StructuredFlags } from './output.js';
 import { parseTimeout } from './timeout.js';
 import { readTlsClient } from './tls-config.js';
 
@@ -47,6 +47,8 @@ export class Factory {
     readonly globals: GlobalOptions,
     readonly signal: AbortSignal,
     private readonly hooks: FactoryHooks = {},
+    /** The command's output flags (--json, --yaml, --query, --wide), for print() and render(). */
+    readonly output: StructuredFlags = {},
   ) {
     this.trace = wireTraceEnabled(io.env);
     // Trace lines and a spinner on the same stream would garble each other.
@@ -144,9 +146,12 @@ export class Factory {
     return tls;
   }
 
-  /** Rendering context for human output on stdout (TTY layout, colour per IOStreams). */
+  /**
+   * Rendering context for human output on stdout: TTY layout, colour per IOStreams, the terminal's width for
+   * tables to fit (read now: the window may have been resized), and `--wide`.
+   */
   render(): RenderContext {
-    return renderContext(this.io.stdoutIsTTY, this.io.colorEnabled('stdout'));
+    return renderContext(this.io.stdoutIsTTY, this.io.colorEnabled('stdout'), { width: this.io.columns('stdout'), wide: this.output.wide });
   }
 
   /** Writes text (or bytes) to stdout, honouring backpressure. */
@@ -154,9 +159,25 @@ export class Factory {
     return writeChunk(this.io.stdout, data);
   }
 
-  /** --json / --yaml document, or the human rendering. */
-  async print(format: OutputFormat, data: unknown, human: (ctx: RenderContext) => string): Promise<void> {
-    const text = format === 'human' ? human(this.render()) : await formatStructured(format, data);
+  /**
+   * --json / --yaml document, the --query result, or the human rendering. --query and --wide come from the
+   * command's output flags (`output`), so every command that prints through here has them. `o.queryData`: what
+   * --query sees when it is not the --json document (`work list` lists its units as an array, for filters;
+   * docs/cli.md "Output").
+   */
+  async print(format: OutputFormat, data: unknown, human: (ctx: RenderContext) => string, o: { queryData?: unknown } = {}): Promise<void> {
+    const query = this.output.query;
+    let text: string;
+    if (format === 'human') text = human(this.render());
+    else if (query === undefined) text = await formatStructured(format, data);
+    else {
+      const { applyQuery } = await import('./query.js');
+      const result = await applyQuery(query, 'queryData' in o ? o.queryData : data);
+      // A lone string is printed raw (gh's --jq); on a terminal its control characters are escaped like all
+      // peer text shown there, piped it is exact.
+      if (rawQueryString(this.output, result)) text = `${this.io.stdoutIsTTY ? printable(result) : result}\n`;
+      else text = await formatStructured(format, result);
+    }
     if (text !== '') await this.out(text);
   }
 

@@ -17,6 +17,14 @@ export function sortedHops(result: TracerouteResult): [number, TracerouteResult[
     .sort((a, b) => a[0] - b[0]);
 }
 
+/**
+ * What `traceroute --query` sees: the hops in order as an array, each with its number as `hop` first (the
+ * --json document is the node's reply, an object keyed by "0", "1", ...; JMESPath filters arrays only).
+ */
+export function tracerouteQueryData(result: TracerouteResult): ({ hop: number } & TracerouteResult[string])[] {
+  return sortedHops(result).map(([hop, h]) => ({ hop, ...h }));
+}
+
 export function renderTraceroute(result: TracerouteResult, ctx: RenderContext): string {
   const hops = sortedHops(result);
   if (!ctx.tty) return tsv(hops.map(([n, h]) => [n, h.From, h.Time, h.TimeStr, h.Error ?? '']));
@@ -27,7 +35,8 @@ export function renderTraceroute(result: TracerouteResult, ctx: RenderContext): 
     printable(String(h.TimeStr)),
     ...(anyError ? [h.Error ? ctx.style.red(printable(String(h.Error))) : ''] : []),
   ]);
-  return alignedTable(['Hop', 'Node', 'Time', ...(anyError ? ['Error'] : [])], rows, ctx);
+  // The error text gives way first, then the node name.
+  return alignedTable(['Hop', 'Node', 'Time', ...(anyError ? ['Error'] : [])], rows, ctx, [{}, { shrink: 2 }, {}, { shrink: 1 }]);
 }
 
 /** `nodeVersion` undefined: the node could not be asked, and only meshctl's own line is shown. */

@@ -81,7 +81,7 @@ function renderStatusTty(s: Partial<Status>, ctx: RenderContext): string {
   if (head.length) sections.push(head.map(([k, v]) => `${b((k + ':').padEnd(w + 1))} ${v}\n`).join(''));
 
   const conns: Connection[] = s.Connections ?? [];
-  if (conns.length) sections.push(alignedTable(['Connection', 'Cost'], conns.map((c) => [text(c.NodeID), text(num(c.Cost))]), ctx));
+  if (conns.length) sections.push(alignedTable(['Connection', 'Cost'], conns.map((c) => [text(c.NodeID), text(num(c.Cost))]), ctx, [{ shrink: 1 }]));
 
   const costs = s.KnownConnectionCosts ?? {};
   if (Object.keys(costs).length) {
@@ -91,22 +91,23 @@ function renderStatusTty(s: Partial<Status>, ctx: RenderContext): string {
         .map(([p, c]) => `${text(p)}: ${text(num(c))}`)
         .join('  ') || '-',
     ]);
-    sections.push(alignedTable(['Known Node', 'Known Connections'], rows, ctx));
+    sections.push(alignedTable(['Known Node', 'Known Connections'], rows, ctx, [{ shrink: 2 }, { shrink: 1 }]));
   }
 
   const routes = s.RoutingTable ?? {};
-  if (Object.keys(routes).length) sections.push(alignedTable(['Route', 'Via'], Object.entries(routes).map(([d, v]) => [text(d), text(v)]), ctx));
+  if (Object.keys(routes).length) sections.push(alignedTable(['Route', 'Via'], Object.entries(routes).map(([d, v]) => [text(d), text(v)]), ctx, [{ shrink: 1 }, { shrink: 1 }]));
 
   const ads = s.Advertisements ?? [];
   if (ads.length) {
     const rows = ads.map((a) => [text(a.NodeID), text(a.Service), text(connTypeName(a.ConnType)), text(shortTime(String(a.Time))), tagsText(a.Tags)]);
-    sections.push(alignedTable(['Node', 'Service', 'Type', 'Last Seen', 'Tags'], rows, ctx));
+    // Tags (free text) give way first, then node and service names; the type and time never.
+    sections.push(alignedTable(['Node', 'Service', 'Type', 'Last Seen', 'Tags'], rows, ctx, [{ shrink: 2 }, { shrink: 2 }, {}, {}, { shrink: 1 }]));
     for (const [secure, title] of [
       [false, 'Work Types'],
       [true, 'Secure Work Types'],
     ] as const) {
       const wt = workTypesByNode(ads, secure);
-      if (wt.length) sections.push(alignedTable(['Node', title], wt.map(([n, t]) => [text(n), t.map(text).join(', ')]), ctx));
+      if (wt.length) sections.push(alignedTable(['Node', title], wt.map(([n, t]) => [text(n), t.map(text).join(', ')]), ctx, [{ shrink: 2 }, { shrink: 1 }]));
     }
   }
 

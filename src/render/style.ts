@@ -41,8 +41,12 @@ export function makeStyle(color: boolean): Style {
 export interface RenderContext {
   tty: boolean;
   style: Style;
+  /** The terminal's width in columns, which tables fit; 0 or absent: unknown, nothing is cut. */
+  width?: number;
+  /** `--wide`: tables show every column whole, whatever the width. */
+  wide?: boolean;
 }
 
-export function renderContext(tty: boolean, color: boolean): RenderContext {
-  return { tty, style: makeStyle(color) };
+export function renderContext(tty: boolean, color: boolean, layout: { width?: number; wide?: boolean } = {}): RenderContext {
+  return { tty, style: makeStyle(color), width: layout.width ?? 0, wide: layout.wide ?? false };
 }

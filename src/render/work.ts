@@ -48,9 +48,19 @@ export function renderWorkList(list: WorkList, ctx: RenderContext): string {
         ...(showRemote ? [printable(remoteNode(st)) || '-'] : []),
       ];
     });
-    return alignedTable(head, rows, ctx);
+    // Detail (free text) gives way first, then the work type and remote node; the id, state and size never.
+    return alignedTable(head, rows, ctx, [{}, { shrink: 2 }, {}, {}, { shrink: 1 }, { shrink: 2 }]);
   }
   return tsv(ids.map((id) => [id, list[id]!.WorkType, list[id]!.StateName, list[id]!.StdoutSize, list[id]!.Detail]));
+}
+
+/**
+ * What `work list --query` sees: the units as an array of their statuses, each with its `id` first. The --json
+ * document is the node's reply, an object keyed by unit id, and JMESPath can filter arrays only
+ * (`[?StateName=='Failed'].id`), with no way from an object's values back to their keys.
+ */
+export function workListQueryData(list: WorkList): ({ id: string } & WorkUnitStatus)[] {
+  return Object.entries(list).map(([id, st]) => ({ id, ...st }));
 }
 
 /** Field label (terminal) / key (piped) pairs for one unit. */

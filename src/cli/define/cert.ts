@@ -6,7 +6,7 @@ import type { InspectOptions } from '../../commands/cert/inspect.js';
 import type { MakeReqOptions } from '../../commands/cert/makereq.js';
 import type { SignReqOptions } from '../../commands/cert/signreq.js';
 import { addLeafGlobalOptions } from '../global-options.js';
-import { collect, type ProgramContext } from './common.js';
+import { addQueryOption, collect, type ProgramContext } from './common.js';
 
 const RECEPTOR_STYLE = `
 Receptor's key=value spelling is accepted too, e.g.`;
@@ -76,8 +76,9 @@ export function defineCertCommands(program: Command, ctx: ProgramContext): void 
     .argument('<files...>', 'PEM (or DER) certificate or certificate request files')
     .option('--json', 'print one JSON array')
     .action((files: string[], opts: InspectOptions, cmd: Command) =>
-      ctx.invoke(cmd, { files, json: Boolean(opts.json) }, () => import('../../commands/cert/inspect.js')),
+      ctx.invoke(cmd, { files, json: Boolean(opts.json), query: opts.query }, () => import('../../commands/cert/inspect.js')),
     );
+  addQueryOption(inspect);
 
   // --debug and --no-color after the verb, as on every other leaf command.
   for (const leaf of [init, makereq, signreq, inspect]) addLeafGlobalOptions(leaf, { connection: false });

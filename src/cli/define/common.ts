@@ -3,6 +3,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandModule } from '../../cmdutil/command.js';
 import type { IOStreams } from '../../cmdutil/io/iostreams.js';
+import type { StructuredFlags } from '../../cmdutil/output.js';
 import { addLeafGlobalOptions } from '../global-options.js';
 
 export type { CommandModule } from '../../cmdutil/command.js';
@@ -19,8 +20,10 @@ export interface ProgramContext {
 }
 
 export interface LeafSpec {
-  /** Adds --json and --yaml. */
+  /** Adds --json, --yaml and --query. */
   structured?: boolean;
+  /** Adds --wide: the human output has tables, which otherwise fit the terminal's width. */
+  table?: boolean;
   /** Adds --socket and the TLS options (default true). */
   connection?: boolean;
 }
@@ -35,9 +38,37 @@ export function leaf(parent: Command, spec: string, description: string, s: Leaf
   if (s.structured) {
     c.option('--json', 'print the reply as one JSON document');
     c.option('--yaml', 'print the reply as YAML');
+    addQueryOption(c);
   }
+  if (s.table) c.option('--wide', 'show every column whole instead of fitting the terminal');
   addLeafGlobalOptions(c, { connection: s.connection ?? true });
   return c;
+}
+
+/** `--query EXPRESSION` (src/cmdutil/query.ts), for a command with JSON output. */
+export function addQueryOption(c: Command): Command {
+  c.option('--query <expression>', 'print only what this JMESPath expression selects (JSON; a lone string as text)');
+  // Checked before the command does anything (no round trip, no unit submitted for a typo); the JMESPath
+  // library is loaded only then.
+  c.hook('preAction', async (cmd) => {
+    const q = (cmd.opts() as { query?: string }).query;
+    if (q !== undefined) await (await import('../../cmdutil/query.js')).checkQuery(q);
+  });
+  return c;
+}
+
+/**
+ * The output flags `leaf` gave `cmd` (--json, --yaml, --query, --wide), for the Factory: print() and render()
+ * apply --query and --wide for every command, whatever it passes on to its own options.
+ */
+export function outputFlags(cmd: Command): StructuredFlags {
+  const o = cmd.opts() as StructuredFlags;
+  const flags: StructuredFlags = {};
+  if (o.json) flags.json = true;
+  if (o.yaml) flags.yaml = true;
+  if (typeof o.query === 'string') flags.query = o.query;
+  if (o.wide) flags.wide = true;
+  return flags;
 }
 
 /** The options object commander parsed for `cmd` (its own, not the root's). */

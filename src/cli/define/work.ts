@@ -55,13 +55,14 @@ export function defineWorkCommands(program: Command, ctx: ProgramContext): void 
             reconnectTimeout: o.reconnectTimeout,
             json: o.json,
             yaml: o.yaml,
+            query: o.query,
           },
           () => import('../../commands/work/submit.js'),
         ),
       ),
   );
 
-  leaf(work, 'list', 'list units of work', { structured: true }, (c) =>
+  leaf(work, 'list', 'list units of work', { structured: true, table: true }, (c) =>
     c
       .option('--node <node>', "list another node's units (read through connect NODE control)")
       .option('--unit-id <id>', 'only this unit')
@@ -71,7 +72,7 @@ export function defineWorkCommands(program: Command, ctx: ProgramContext): void 
       .action((o: WorkListOptions & { unit_id?: string }, cmd: Command) =>
         ctx.invoke(
           cmd,
-          { node: o.node, unitId: o.unitId ?? o.unit_id, tlsClient: o.tlsClient, quiet: Boolean(o.quiet), json: o.json, yaml: o.yaml },
+          { node: o.node, unitId: o.unitId ?? o.unit_id, tlsClient: o.tlsClient, quiet: Boolean(o.quiet), json: o.json, yaml: o.yaml, query: o.query, wide: o.wide },
           () => import('../../commands/work/list.js'),
         ),
       ),
@@ -93,7 +94,7 @@ export function defineWorkCommands(program: Command, ctx: ProgramContext): void 
         }
         return ctx.invoke(
           cmd,
-          { unitIds, wait: Boolean(o.wait), waitTimeout, for: o.for, json: o.json, yaml: o.yaml },
+          { unitIds, wait: Boolean(o.wait), waitTimeout, for: o.for, json: o.json, yaml: o.yaml, query: o.query },
           () => import('../../commands/work/status.js'),
         );
       }),
@@ -113,7 +114,7 @@ export function defineWorkCommands(program: Command, ctx: ProgramContext): void 
     c
       .argument('<unit-ids...>', 'one or more unit ids')
       .action((unitIds: string[], o: CancelOptions, cmd: Command) =>
-        ctx.invoke(cmd, { unitIds, json: o.json, yaml: o.yaml }, () => import('../../commands/work/cancel.js')),
+        ctx.invoke(cmd, { unitIds, json: o.json, yaml: o.yaml, query: o.query }, () => import('../../commands/work/cancel.js')),
       ),
   );
 
@@ -140,6 +141,7 @@ export function defineWorkCommands(program: Command, ctx: ProgramContext): void 
             yes: Boolean(o.yes),
             json: o.json,
             yaml: o.yaml,
+            query: o.query,
           },
           () => import('../../commands/work/release.js'),
         ),

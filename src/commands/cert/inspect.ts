@@ -13,6 +13,8 @@ import { formatTime } from './time.js';
 export interface InspectOptions {
   files: string[];
   json?: boolean;
+  /** A JMESPath expression over the --json array (the Factory applies it). */
+  query?: string;
   /** For tests: the time validity is judged against. */
   now?: Date;
 }
@@ -45,11 +47,11 @@ export async function run(opts: InspectOptions, f: Factory): Promise<void> {
     const infos = await aboutFileAsync(file, 'file', () => inspectAll(new Uint8Array(bytes)));
     for (const info of infos) entries.push({ file, info });
   }
-  if (opts.json) {
-    io.stdout.write(JSON.stringify(entries.map((e) => toJson(e.file, e.info, now)), null, 2) + '\n');
-  } else {
-    io.stdout.write(entries.map((e) => toText(e.file, e.info, now)).join('\n'));
-  }
+  await f.print(
+    opts.json || opts.query !== undefined ? 'json' : 'human',
+    entries.map((e) => toJson(e.file, e.info, now)),
+    () => entries.map((e) => toText(e.file, e.info, now)).join('\n'),
+  );
   for (const e of entries) {
     const w = warning(e.file, e.info, now);
     if (w) io.stderr.write(w + '\n');

@@ -4,7 +4,7 @@ import type { Factory } from '../../cmdutil/factory.js';
 import { outputFormat, type StructuredFlags } from '../../cmdutil/output.js';
 import { UsageError } from '../../errors.js';
 import { printable } from '../../printable.js';
-import { renderWorkList } from '../../render/work.js';
+import { renderWorkList, workListQueryData } from '../../render/work.js';
 
 export interface WorkListOptions extends StructuredFlags {
   node?: string;
@@ -15,7 +15,7 @@ export interface WorkListOptions extends StructuredFlags {
 
 export async function run(o: WorkListOptions, f: Factory): Promise<void> {
   const format = outputFormat(o);
-  if (o.quiet && format !== 'human') throw new UsageError('--quiet cannot be combined with --json or --yaml');
+  if (o.quiet && format !== 'human') throw new UsageError('--quiet cannot be combined with --json, --yaml or --query');
   if (o.tlsClient && !o.node) throw new UsageError('--tls-client only applies with --node NODE');
   const local = await f.client();
   const target = o.node ? local.viaNode(o.node, { tlsName: o.tlsClient || undefined }) : local;
@@ -28,7 +28,7 @@ export async function run(o: WorkListOptions, f: Factory): Promise<void> {
       if (ids.length) await f.out(ids.map((id) => printable(id) + '\n').join(''));
       return;
     }
-    await f.print(format, list, (ctx) => renderWorkList(list, ctx));
+    await f.print(format, list, (ctx) => renderWorkList(list, ctx), { queryData: workListQueryData(list) });
     if (format === 'human' && f.io.stdoutIsTTY && Object.keys(list).length === 0) f.note('no work units');
   } finally {
     if (target !== local) await target.close();

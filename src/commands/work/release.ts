@@ -19,7 +19,7 @@ import { outputFormat, type StructuredFlags } from '../../cmdutil/output.js';
 import { confirm } from '../../cmdutil/prompt.js';
 import { EXIT, UsageError } from '../../errors.js';
 import type { WorkList } from '../../protocol/types.js';
-import { renderWorkList } from '../../render/work.js';
+import { renderWorkList, workListQueryData } from '../../render/work.js';
 import { parseStates, stateNames } from './states.js';
 import { onUnits } from './unit-ops.js';
 
@@ -69,7 +69,7 @@ export async function run(o: ReleaseOptions, f: Factory): Promise<void> {
   }
   const verb = o.force ? 'force-release' : 'release';
   if (o.dryRun) {
-    await f.print(format, selected, (ctx) => renderWorkList(selected, ctx));
+    await f.print(format, selected, (ctx) => renderWorkList(selected, ctx), { queryData: workListQueryData(selected) });
     f.note(`dry run: would ${verb} ${ids.length === 1 ? '1 work unit' : `${ids.length} work units`}${inState}; nothing released`);
     return;
   }

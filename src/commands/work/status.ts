@@ -12,7 +12,7 @@ import { parseDurationOption } from '../../cmdutil/timeout.js';
 import { AbortError, MeshctlError, UsageError } from '../../errors.js';
 import { WorkState, workStateName, type WorkUnitStatus } from '../../protocol/types.js';
 import { renderWaitLine } from '../../render/wait.js';
-import { renderWorkStatus } from '../../render/work.js';
+import { renderWorkStatus, workListQueryData } from '../../render/work.js';
 import { parseStates, stateNames } from './states.js';
 
 export interface WorkStatusOptions extends StructuredFlags {
@@ -123,7 +123,9 @@ async function waitForUnits(o: WorkStatusOptions, f: Factory, format: OutputForm
   } else if (ids.length === 1) {
     if (known.length === 1) await f.print(format, results.get(ids[0]!)!.status, () => '');
   } else {
-    await f.print(format, Object.fromEntries(known.map((id) => [id, results.get(id)!.status])), () => '');
+    const statuses = Object.fromEntries(known.map((id) => [id, results.get(id)!.status!]));
+    // --query sees them as `work list --query` does: an array, each with its id.
+    await f.print(format, statuses, () => '', { queryData: workListQueryData(statuses) });
   }
 
   const failed = ids.filter((id) => results.get(id)!.error);

@@ -64,7 +64,7 @@ export function submitRequest(o: SubmitOptions, params: Record<string, string>):
 export async function run(o: SubmitOptions, f: Factory): Promise<void> {
   const format = outputFormat(o);
   if (o.follow && format !== 'human') {
-    throw new UsageError('--follow writes the raw results: it cannot be combined with --json or --yaml');
+    throw new UsageError('--follow writes the raw results: it cannot be combined with --json, --yaml or --query');
   }
   const choice = choosePayload(o);
   const reconnectTimeoutMs = reconnectMs(o.reconnectTimeout);

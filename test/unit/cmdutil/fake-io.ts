@@ -11,7 +11,15 @@ export interface FakeIo {
   stdin: PassThrough;
 }
 
-export function fakeIo(opts: { tty?: boolean; env?: Record<string, string | undefined>; stdin?: string | Buffer } = {}): FakeIo {
+export function fakeIo(
+  opts: {
+    tty?: boolean;
+    env?: Record<string, string | undefined>;
+    stdin?: string | Buffer;
+    /** The terminal's width on both streams (default: unknown, 0). */
+    columns?: number;
+  } = {},
+): FakeIo {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const stdout = new PassThrough();
@@ -27,6 +35,8 @@ export function fakeIo(opts: { tty?: boolean; env?: Record<string, string | unde
     stdinIsTTY: false,
     stdoutIsTTY: Boolean(opts.tty),
     stderrIsTTY: Boolean(opts.tty),
+    stdoutColumns: opts.columns,
+    stderrColumns: opts.columns,
     // CI set: no spinner even on a "TTY" (its timing would make output nondeterministic).
     env: { CI: '1', ...opts.env },
   });
