@@ -5,20 +5,23 @@
 // ctx.invoke with a loader that imports the verb (src/commands/...: `run(opts, f)`, src/cmdutil/command.ts), so
 // `meshctl --version` and `meshctl status` load nothing they don't use: no chalk, cli-table3, ora, yaml, client or
 // certificate code until a command needs them.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { meshctlVersion } from '../cmdutil/version.js';
 import { defineCertCommands } from './define/cert.js';
 import type { ProgramContext } from './define/common.js';
+import { defineCompleteCommand, defineCompletionCommand } from './define/completion.js';
+import { addExamples } from './define/examples.js';
 import { defineDemoCommand } from './define/demo.js';
 import { defineMeshCommands } from './define/mesh.js';
 import { defineNodeCommand } from './define/node.js';
 import { defineWorkCommands } from './define/work.js';
 import { addRootGlobalOptions } from './global-options.js';
+import { defineHelpCommand, MeshctlCommand } from './help.js';
 
 export type { CommandModule, ProgramContext } from './define/common.js';
 
 /** The top-level commands, in help order. program.test.ts checks it against the full tree. */
-export const TOP_LEVEL_COMMANDS = ['status', 'ping', 'traceroute', 'reload', 'version', 'connect', 'work', 'node', 'cert', 'demo'] as const;
+export const TOP_LEVEL_COMMANDS = ['status', 'ping', 'traceroute', 'reload', 'version', 'connect', 'work', 'node', 'cert', 'demo', 'completion'] as const;
 
 /**
  * Which top-level commands to define. Building all of them costs a few ms of start-up (commander creates an
@@ -43,12 +46,11 @@ export function buildProgram(ctx: ProgramContext, scope: ProgramScope = {}): Com
   const want = (name: string): boolean =>
     !scope.none && (only === undefined || !(TOP_LEVEL_COMMANDS as readonly string[]).includes(only) || only === name);
   const { io } = ctx;
-  const program = new Command('meshctl');
+  const program = new MeshctlCommand('meshctl');
   program
     .description('Talk to Ansible Receptor nodes over their control service, or run a small node yourself.')
     .version(meshctlVersion(), '-V, --version', 'print the meshctl version')
     .helpOption('-h, --help', 'show help')
-    .helpCommand('help [command]', 'show help for a command')
     // Options after the command name belong to that command (see global-options.ts for why).
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
@@ -82,5 +84,9 @@ Exit status: 0 ok, 1 unit failed / ping failed, 2 usage, 3 connection, 4 TLS, 5 
   if (want('node')) defineNodeCommand(program, ctx);
   if (want('cert')) defineCertCommands(program, ctx);
   if (want('demo')) defineDemoCommand(program, ctx);
+  if (want('completion')) defineCompletionCommand(program, ctx);
+  if (want('help')) defineHelpCommand(program);
+  if (want('__complete')) defineCompleteCommand(program, ctx);
+  addExamples(program);
   return program;
 }

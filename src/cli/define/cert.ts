@@ -8,9 +8,6 @@ import type { SignReqOptions } from '../../commands/cert/signreq.js';
 import { addLeafGlobalOptions } from '../global-options.js';
 import { addQueryOption, collect, type ProgramContext } from './common.js';
 
-const RECEPTOR_STYLE = `
-Receptor's key=value spelling is accepted too, e.g.`;
-
 export function defineCertCommands(program: Command, ctx: ProgramContext): void {
   const cert = program
     .command('cert')
@@ -27,7 +24,6 @@ export function defineCertCommands(program: Command, ctx: ProgramContext): void 
     .option('--out-cert <file>', 'file to write the CA certificate to')
     .option('--out-key <file>', 'file to write the CA private key to (mode 0600)')
     .option('--force', 'overwrite existing files')
-    .addHelpText('after', `${RECEPTOR_STYLE}\n  meshctl cert init commonname="My CA" bits=2048 outcert=ca.crt outkey=ca.key`)
     .action((params: string[], opts: InitOptions, cmd: Command) =>
       ctx.invoke(cmd, { ...opts, params }, () => import('../../commands/cert/init.js')),
     );
@@ -45,10 +41,6 @@ export function defineCertCommands(program: Command, ctx: ProgramContext): void 
     .option('--bits <n>', 'size of the new RSA key (default 2048)')
     .option('--in-key <file>', 'use this existing private key')
     .option('--force', 'overwrite existing files')
-    .addHelpText(
-      'after',
-      `${RECEPTOR_STYLE}\n  meshctl cert makereq bits=2048 commonname=node1 dnsname=node1.example.com nodeid=node1 outreq=node1.csr outkey=node1.key`,
-    )
     .action((params: string[], opts: MakeReqOptions, cmd: Command) =>
       ctx.invoke(cmd, { ...opts, params }, () => import('../../commands/cert/makereq.js')),
     );
@@ -65,7 +57,6 @@ export function defineCertCommands(program: Command, ctx: ProgramContext): void 
     .option('--out-cert <file>', 'file to write the certificate to')
     .option('-y, --yes', 'sign without showing the request and asking (needed without a terminal)')
     .option('--force', 'overwrite an existing certificate file')
-    .addHelpText('after', `${RECEPTOR_STYLE}\n  meshctl cert signreq req=node1.csr cacert=ca.crt cakey=ca.key outcert=node1.crt verify=yes`)
     .action((params: string[], opts: SignReqOptions, cmd: Command) =>
       ctx.invoke(cmd, { ...opts, params }, () => import('../../commands/cert/signreq.js')),
     );

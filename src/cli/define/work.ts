@@ -64,6 +64,8 @@ export function defineWorkCommands(program: Command, ctx: ProgramContext): void 
 
   leaf(work, 'list', 'list units of work', { structured: true, table: true }, (c) =>
     c
+      // gh's list commands answer to ls too; release has no rm: gh gives delete no such alias either.
+      .alias('ls')
       .option('--node <node>', "list another node's units (read through connect NODE control)")
       .option('--unit-id <id>', 'only this unit')
       .addOption(new Option('--unit_id <id>', "receptorctl's spelling of --unit-id").hideHelp())

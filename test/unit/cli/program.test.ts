@@ -186,7 +186,8 @@ describe('program - only the command argv names is built', () => {
     const f = fakeIo();
     return { io: f.io, invoke: async () => undefined };
   };
-  const names = (c: Command): string[] => c.commands.map((x) => x.name()).filter((n) => n !== 'help');
+  // help and the hidden __complete (the completion scripts' entry) are built with the full tree, and are not in the list.
+  const names = (c: Command): string[] => c.commands.map((x) => x.name()).filter((n) => n !== 'help' && n !== '__complete');
 
   it('program - TOP_LEVEL_COMMANDS is the full tree, in order', () => {
     expect(names(buildProgram(ctx()))).toEqual([...TOP_LEVEL_COMMANDS]);
@@ -234,13 +235,14 @@ describe('program - errors and help', () => {
     expect(r.out).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('program - --help goes to stdout; no command at all prints help on stderr with usage status', async () => {
+  it('program - --help goes to stdout; no command at all prints help on stdout too, exit 0 (as gh and kubectl)', async () => {
     const h = await parse(['work', 'submit', '--help']);
     expect(h.exit).toBe(0);
     expect(h.out).toContain('--payload-literal');
     expect(h.out).toContain('Global Options:');
     const none = await parse([]);
-    expect(none.exit).toBe(2);
-    expect(none.err).toContain('Usage: meshctl');
+    expect(none.exit).toBe(0);
+    expect(none.out).toContain('Usage: meshctl');
+    expect(none.err).toBe('');
   });
 });
