@@ -21,6 +21,7 @@ export const GLOBAL_OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set([
   '--cert',
   '--key',
   '--timeout',
+  '--context',
 ]);
 
 function connectionOptions(): Option[] {
@@ -31,6 +32,7 @@ function connectionOptions(): Option[] {
     new Option('--key <file>', 'client private key (PEM) for tls://'),
     new Option('--insecureskipverify', "don't check the server's host name (the chain is still verified)"),
     new Option('--timeout <duration>', 'connect and reply timeout, e.g. 5s, 500ms, 2m (default: 10s connect, 30s reply)'),
+    new Option('--context <name>', 'connect as the named context says (env MESHCTL_CONTEXT; see meshctl config); other flags override it'),
   ];
 }
 
@@ -54,7 +56,7 @@ export function addLeafGlobalOptions(cmd: Command, opts: { connection: boolean }
   for (const o of list) cmd.addOption(o.helpGroup(GROUP));
 }
 
-const LEAF_KEYS = ['socket', 'rootcas', 'cert', 'key', 'insecureskipverify', 'timeout', 'debug', 'color'] as const;
+const LEAF_KEYS = ['context', 'socket', 'rootcas', 'cert', 'key', 'insecureskipverify', 'timeout', 'debug', 'color'] as const;
 
 /** Root values, overridden by any the leaf (or an intermediate group) got from the command line. */
 export function resolveGlobals(leaf: Command): GlobalOptions {
@@ -63,6 +65,7 @@ export function resolveGlobals(leaf: Command): GlobalOptions {
   const root = chain[0]!;
   const r = root.opts() as Record<string, unknown>;
   const g: GlobalOptions = {
+    context: r.context as string | undefined,
     socket: r.socket as string | undefined,
     config: r.config as string | undefined,
     tlsClient: r.tlsClient as string | undefined,

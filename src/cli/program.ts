@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { meshctlVersion } from '../cmdutil/version.js';
 import { defineCertCommands } from './define/cert.js';
+import { defineConfigCommands } from './define/config.js';
 import type { ProgramContext } from './define/common.js';
 import { defineCompleteCommand, defineCompletionCommand } from './define/completion.js';
 import { addExamples } from './define/examples.js';
@@ -21,7 +22,7 @@ import { defineHelpCommand, MeshctlCommand } from './help.js';
 export type { CommandModule, ProgramContext } from './define/common.js';
 
 /** The top-level commands, in help order. program.test.ts checks it against the full tree. */
-export const TOP_LEVEL_COMMANDS = ['status', 'ping', 'traceroute', 'reload', 'version', 'connect', 'work', 'node', 'cert', 'demo', 'completion'] as const;
+export const TOP_LEVEL_COMMANDS = ['status', 'ping', 'traceroute', 'reload', 'version', 'connect', 'work', 'node', 'cert', 'config', 'demo', 'completion'] as const;
 
 /**
  * Which top-level commands to define. Building all of them costs a few ms of start-up (commander creates an
@@ -71,6 +72,8 @@ export function buildProgram(ctx: ProgramContext, scope: ProgramScope = {}): Com
     `
 Environment:
   MESHCTL_SOCKET, RECEPTORCTL_SOCKET   default for --socket
+  MESHCTL_CONTEXT                      context to use instead of the current-context (see meshctl config)
+  MESHCTL_CONFIG_DIR                   directory of config.yaml, the contexts file (default ~/.config/meshctl)
   MESHCTL_DEBUG=wire                   trace every protocol line on stderr
   NO_COLOR, FORCE_COLOR                colour control
 
@@ -83,6 +86,7 @@ Exit status: 0 ok, 1 unit failed / ping failed, 2 usage, 3 connection, 4 TLS, 5 
   if (want('work')) defineWorkCommands(program, ctx);
   if (want('node')) defineNodeCommand(program, ctx);
   if (want('cert')) defineCertCommands(program, ctx);
+  if (want('config')) defineConfigCommands(program, ctx);
   if (want('demo')) defineDemoCommand(program, ctx);
   if (want('completion')) defineCompletionCommand(program, ctx);
   if (want('help')) defineHelpCommand(program);

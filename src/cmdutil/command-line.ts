@@ -19,6 +19,7 @@ export function connectionArgs(g: GlobalOptions): string[] {
   const add = (flag: string, value: string | undefined) => {
     if (value !== undefined && value !== '') args.push(flag, value);
   };
+  add('--context', g.context);
   add('-s', g.socket);
   add('--config', g.config);
   add('--tls-client', g.tlsClient);

@@ -11,6 +11,8 @@ import { formatStructured } from '../render/structured.js';
 import { renderContext, type RenderContext } from '../render/style.js';
 import { parseAddress } from '../transport/address.js';
 import { meshctlCommand } from './command-line.js';
+import { contextsPath, readContextsFile } from './contexts/file.js';
+import { fileLabel, resolveConnection, type Connection, type Setting } from './contexts/resolve.js';
 import { printError, printWarning } from './errors.js';
 import { fsReason } from './fs-reason.js';
 import type { GlobalOptions } from './globals.js';
@@ -38,6 +40,7 @@ export function wireTraceEnabled(env: Record<string, string | undefined>): boole
 export class Factory {
   readonly spinner: Spinner;
   private clientPromise: Promise<ControlClient> | undefined;
+  private connectionPromise: Promise<Connection> | undefined;
   private cleanup: Promise<ControlClient> | undefined;
   private readonly trace: boolean;
   private closed = false;
@@ -82,18 +85,33 @@ export class Factory {
     return new ControlClient(options);
   }
 
-  /** Global options + environment → ControlClient options. Exported for tests through the instance. */
+  /**
+   * Where this run connects, and with what: flags > --context > environment > MESHCTL_CONTEXT / current-context >
+   * defaults, setting by setting (src/cmdutil/contexts/resolve.ts). The contexts file is read here, once, and only
+   * by commands that connect.
+   */
+  connection(): Promise<Connection> {
+    this.connectionPromise ??= (async () => {
+      const path = contextsPath(this.io.env);
+      const file = path === undefined ? undefined : await readContextsFile(path);
+      return resolveConnection(this.globals, this.io.env, file, path);
+    })();
+    return this.connectionPromise;
+  }
+
+  /** Global options + environment + context → ControlClient options. Exported for tests through the instance. */
   async clientOptions(): Promise<ControlClientOptions> {
-    const g = this.globals;
-    const env = this.io.env;
-    const address = g.socket ?? env.MESHCTL_SOCKET ?? env.RECEPTORCTL_SOCKET;
-    if (address === undefined || address === '') {
-      throw new MeshctlError('ENOSOCKET', 'no control service address given');
+    const c = await this.connection();
+    const address = c.socket?.value;
+    if (address === undefined) {
+      throw new MeshctlError('ENOSOCKET', 'no control service address given', {
+        hint: 'pass --socket ADDRESS, set MESHCTL_SOCKET, or pick a context with meshctl config use-context NAME',
+      });
     }
     const parsed = parseAddress(address); // EBADADDRESS before anything else happens
     const options: ControlClientOptions = { address, signal: this.signal };
-    if (g.timeout !== undefined) {
-      const ms = parseTimeout(g.timeout);
+    if (c.timeout !== undefined) {
+      const ms = parseTimeout(c.timeout.value);
       options.connectTimeoutMs = ms;
       options.greetingTimeoutMs = ms;
       options.commandTimeoutMs = ms;
@@ -103,35 +121,30 @@ export class Factory {
         this.io.stderr.write(`${dir} ${printable(line)}\n`);
       };
     }
-    const tls = await this.tlsOptions(parsed.kind === 'tls');
+    const tls = await this.tlsOptions(parsed.kind === 'tls', c);
     if (tls) options.tls = tls;
     return options;
   }
 
-  private async tlsOptions(isTls: boolean): Promise<ClientTlsOptions | undefined> {
+  private async tlsOptions(isTls: boolean, c: Connection): Promise<ClientTlsOptions | undefined> {
     const g = this.globals;
-    const env = this.io.env;
-    const config = g.config ?? env.MESHCTL_CONFIG ?? env.RECEPTORCTL_CONFIG;
-    const tlsClient = g.tlsClient ?? env.MESHCTL_TLS_CLIENT ?? env.RECEPTORCTL_TLSCLIENT;
-    // receptorctl's rules (ReceptorControl.__init__): a config needs a tls-client name, and a config excludes the
-    // file options.
-    if (config && !tlsClient) throw new UsageError(`--config '${config}' needs --tls-client NAME`);
-    if (tlsClient && !config) throw new UsageError(`--tls-client '${tlsClient}' needs --config FILE`);
-    if (config && (g.rootcas || g.cert || g.key)) {
-      throw new UsageError('--config/--tls-client cannot be combined with --rootcas, --cert or --key');
-    }
-    let rootcas = g.rootcas;
-    let cert = g.cert;
-    let key = g.key;
-    let skip = g.insecureskipverify;
-    if (config && tlsClient) {
-      const entry = await readTlsClient(config, tlsClient);
-      rootcas = entry.rootcas;
-      cert = entry.cert;
-      key = entry.key;
+    // receptorctl's pairing rules (a config needs a tls-client name and excludes the file options) are checked
+    // where the settings are resolved, level by level.
+    const asFile = (flag: string, s: Setting<string> | undefined) => (s ? { path: s.value, what: fileLabel(flag, s) } : undefined);
+    let rootcas = asFile('--rootcas', c.rootcas);
+    let cert = asFile('--cert', c.cert);
+    let key = asFile('--key', c.key);
+    let skip = c.insecureskipverify?.value ?? false;
+    if (c.config && c.tlsClient) {
+      const entry = await readTlsClient(c.config.value, c.tlsClient.value);
+      const fromEntry = (flag: string, path: string | undefined) => (path ? { path, what: `${flag} file '${path}'` } : undefined);
+      rootcas = fromEntry('--rootcas', entry.rootcas);
+      cert = fromEntry('--cert', entry.cert);
+      key = fromEntry('--key', entry.key);
       skip ||= entry.insecureskipverify;
     }
     if (!isTls) {
+      // Only what was typed: a context's TLS files are simply unused with a unix: or tcp:// address.
       if (g.rootcas || g.cert || g.key || g.insecureskipverify) {
         this.warn('--rootcas, --cert, --key and --insecureskipverify only apply to tls:// addresses');
       }
@@ -139,9 +152,9 @@ export class Factory {
     }
     if (Boolean(cert) !== Boolean(key)) throw new UsageError('--cert and --key must be given together');
     const tls: ClientTlsOptions = {};
-    if (rootcas) tls.ca = await readPem('--rootcas', rootcas);
-    if (cert) tls.cert = await readPem('--cert', cert);
-    if (key) tls.key = await readPem('--key', key);
+    if (rootcas) tls.ca = await readPem(rootcas.what, rootcas.path);
+    if (cert) tls.cert = await readPem(cert.what, cert.path);
+    if (key) tls.key = await readPem(key.what, key.path);
     if (skip) tls.insecureSkipVerify = true;
     return tls;
   }
@@ -233,10 +246,10 @@ export class Factory {
   }
 }
 
-async function readPem(flag: string, path: string): Promise<string> {
+async function readPem(what: string, path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    throw new MeshctlError('EBADFILE', `cannot read ${flag} file '${path}': ${fsReason(err)}`, { cause: err });
+    throw new MeshctlError('EBADFILE', `cannot read ${what}: ${fsReason(err)}`, { cause: err });
   }
 }

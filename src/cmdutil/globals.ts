@@ -3,6 +3,8 @@
 // TLS material and output from them; commands never read them directly.
 
 export interface GlobalOptions {
+  /** --context NAME: a context of the contexts file (src/cmdutil/contexts/). */
+  context?: string;
   socket?: string;
   config?: string;
   tlsClient?: string;

@@ -95,6 +95,26 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ['Subject, issuer, validity and names (DNS, IP, node IDs) of a certificate and a request', 'meshctl cert inspect node1.crt node1.csr'],
     ['As one JSON array', 'meshctl cert inspect ca.crt --json'],
   ],
+  config: [
+    [
+      'A context for a TLS mesh, made the current one: later commands reach it with no -s',
+      'meshctl config set-context prod -s tls://mesh.example.com:27199 --rootcas ca.crt --cert me.crt --key me.key',
+      'meshctl config use-context prod',
+    ],
+    ['Every context, the current one marked *', 'meshctl config get-contexts'],
+  ],
+  'config get-contexts': [
+    ['Every context, the current one marked *', 'meshctl config get-contexts'],
+    ['One context with all its settings, as JSON', 'meshctl config get-contexts prod --json'],
+  ],
+  'config current-context': [['The context commands use without --context', 'meshctl config current-context']],
+  'config use-context': [['Make lab the current context', 'meshctl config use-context lab']],
+  'config set-context': [
+    ['A context for a node on a Unix socket', 'meshctl config set-context lab -s /var/run/receptor/receptor.sock'],
+    ["Change one setting of a context (the others are kept); '' removes one", "meshctl config set-context prod --timeout 5s --rootcas ''"],
+    ["TLS from a Receptor config's tls-client entry instead of PEM files", 'meshctl config set-context ctl -s tls://ctl.example:27199 --config /etc/receptor/receptor.conf --tls-client ctl'],
+  ],
+  'config delete-context': [['Remove a context', 'meshctl config delete-context lab']],
   demo: [
     ['Three embedded nodes, status, traceroute and work end to end, then everything removed', 'meshctl demo'],
     ['Keep the temporary directory with the configs and unit data', 'meshctl demo --keep'],
