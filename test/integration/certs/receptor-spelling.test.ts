@@ -35,7 +35,9 @@ function makeIo(kind: 'piped' | 'terminal' = 'piped', stdinText?: string): TestI
   stderr.on('data', (c: Buffer) => (err += c.toString()));
   if (stdinText !== undefined) stdin.end(stdinText);
   const tty = kind === 'terminal';
-  const io = new IOStreams({ stdin, stdout, stderr, stdinIsTTY: tty, stdoutIsTTY: tty, stderrIsTTY: tty, env: {} });
+  // A terminal has a width: the spinner draws only on one at least 20 columns wide (src/cmdutil/io/spinner.ts).
+  const columns = tty ? 80 : undefined;
+  const io = new IOStreams({ stdin, stdout, stderr, stdinIsTTY: tty, stdoutIsTTY: tty, stderrIsTTY: tty, stdoutColumns: columns, stderrColumns: columns, env: {} });
   return { io, stdin, out: () => out, err: () => err };
 }
 
