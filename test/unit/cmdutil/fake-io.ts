@@ -18,6 +18,8 @@ export function fakeIo(
     stdin?: string | Buffer;
     /** The terminal's width on both streams (default: unknown, 0). */
     columns?: number;
+    /** stdin is a terminal too (a person can be asked); default false. */
+    stdinTty?: boolean;
   } = {},
 ): FakeIo {
   const out: Buffer[] = [];
@@ -32,7 +34,7 @@ export function fakeIo(
     stdin: stdin as unknown as Readable,
     stdout,
     stderr,
-    stdinIsTTY: false,
+    stdinIsTTY: Boolean(opts.stdinTty),
     stdoutIsTTY: Boolean(opts.tty),
     stderrIsTTY: Boolean(opts.tty),
     stdoutColumns: opts.columns,

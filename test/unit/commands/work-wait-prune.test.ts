@@ -4,11 +4,10 @@
 // - `work release --state S [--dry-run]` prunes the units in those states and asks like --all; --older-than is
 //   refused with the reason (the protocol tells no unit's age).
 // Terminal and piped output both; the prompt on a real pseudo-terminal is in test/e2e/work-wait-prune.test.ts.
-import { PassThrough, type Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeIo } from '../cmdutil/fake-io.js';
 import { main } from '../../../src/cli/main.js';
 import { ControlClient } from '../../../src/client/control-client.js';
-import { IOStreams } from '../../../src/cmdutil/io/iostreams.js';
 import { startTestNode, type TestNode } from '../../helpers/node.js';
 
 let node: TestNode;
@@ -36,26 +35,10 @@ afterAll(async () => {
 
 /** main() over in-memory streams; `terminal`: stdin, stdout and stderr are terminals (CI set: no spinner). */
 async function run(argv: string[], o: { terminal?: boolean; stdin?: string; socket?: string } = {}) {
-  const stdin = new PassThrough();
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  if (o.stdin !== undefined) stdin.end(o.stdin);
   const tty = Boolean(o.terminal);
-  const io = new IOStreams({
-    stdin: stdin as unknown as Readable,
-    stdout,
-    stderr,
-    stdinIsTTY: tty,
-    stdoutIsTTY: tty,
-    stderrIsTTY: tty,
-    env: { CI: '1', NO_COLOR: '1', MESHCTL_SOCKET: o.socket ?? node.socketPath },
-  });
-  const code = await main(argv, io, { signals: false });
-  return { code, out, err };
+  const f = fakeIo({ tty, stdinTty: tty, stdin: o.stdin, env: { NO_COLOR: '1', MESHCTL_SOCKET: o.socket ?? node.socketPath } });
+  const code = await main(argv, f.io, { signals: false });
+  return { code, out: f.stdout(), err: f.stderr() };
 }
 
 async function submit(workType: string): Promise<string> {
