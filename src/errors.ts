@@ -1,6 +1,6 @@
 // The one error table of meshctl. Every failure the library or the CLI reports is a MeshctlError
-// with a stable `code`; the CLI maps the code to an exit status through EXIT_CODES (docs/exit-codes.md
-// documents the same table: keep them together).
+// with a stable `code`; the CLI maps the code to an exit status through ERROR_TABLE (docs/exit-codes.md
+// documents the same table: keep them together) and composes the hint from code and data (src/cmdutil/hints.ts).
 
 /** Process exit statuses. Documented in docs/exit-codes.md. */
 export const EXIT = {
@@ -35,57 +35,55 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /**
- * code → exit status and a default hint. A code not in the table exits INTERNAL.
- * Hints are short imperative advice printed after the message ("hint: ...").
+ * code → exit status. A code not in the table exits INTERNAL. The library says what failed (code, message and
+ * structured `data`); what to do about it is the CLI's to say: src/cmdutil/hints.ts composes the hint from the
+ * code and the data.
  */
 export const ERROR_TABLE = {
   // usage
-  EUSAGE: { exit: EXIT.USAGE, hint: 'see --help' },
-  EBADADDRESS: {
-    exit: EXIT.USAGE,
-    hint: 'use a socket path, unix:PATH, tcp://HOST:PORT or tls://HOST:PORT ([::1] for IPv6)',
-  },
-  ENOSOCKET: { exit: EXIT.USAGE, hint: 'pass --socket ADDRESS or set MESHCTL_SOCKET / RECEPTORCTL_SOCKET' },
-  EBADFILE: { exit: EXIT.USAGE, hint: 'check the path and permissions' },
-  EBADCONFIG: { exit: EXIT.USAGE, hint: 'fix the configuration file' },
+  EUSAGE: { exit: EXIT.USAGE },
+  EBADADDRESS: { exit: EXIT.USAGE },
+  ENOSOCKET: { exit: EXIT.USAGE },
+  EBADFILE: { exit: EXIT.USAGE },
+  EBADCONFIG: { exit: EXIT.USAGE },
   // connection
-  ENOENT_SOCKET: { exit: EXIT.CONNECTION, hint: 'is the node running? check the control-service filename' },
-  ECONNREFUSED: { exit: EXIT.CONNECTION, hint: 'is the node running and listening on that address?' },
-  ECONNECT: { exit: EXIT.CONNECTION, hint: 'check the address and that the node is up' },
-  ETIMEDOUT: { exit: EXIT.CONNECTION, hint: 'the node did not answer in time; check the address or raise --timeout' },
-  EGREETING: {
-    exit: EXIT.CONNECTION,
-    hint: 'this is not a Receptor control service (a backend tcp-listener, or a TLS listener spoken to over tcp://?)',
-  },
-  ECLOSED: { exit: EXIT.CONNECTION, hint: 'the node closed the connection; check its log' },
-  EPROTOCOL: { exit: EXIT.CONNECTION, hint: 'unexpected reply from the node; run with MESHCTL_DEBUG=wire' },
+  ENOENT_SOCKET: { exit: EXIT.CONNECTION },
+  ECONNREFUSED: { exit: EXIT.CONNECTION },
+  ECONNECT: { exit: EXIT.CONNECTION },
+  ETIMEDOUT: { exit: EXIT.CONNECTION },
+  EGREETING: { exit: EXIT.CONNECTION },
+  ECLOSED: { exit: EXIT.CONNECTION },
+  EPROTOCOL: { exit: EXIT.CONNECTION },
   // tls
-  ETLS: { exit: EXIT.TLS, hint: 'check --rootcas, --cert, --key and the server name' },
+  ETLS: { exit: EXIT.TLS },
   // server replies
-  ESERVER: { exit: EXIT.SERVER, hint: 'the node refused the request' },
-  EUNKNOWNUNIT: { exit: EXIT.SERVER, hint: 'list units with `meshctl work list`' },
-  ERELOAD: { exit: EXIT.SERVER, hint: 'check the node log and its configuration file' },
+  ESERVER: { exit: EXIT.SERVER },
+  EUNKNOWNUNIT: { exit: EXIT.SERVER },
+  ERELOAD: { exit: EXIT.SERVER },
   // work outcomes
-  EUNITFAILED: { exit: EXIT.UNIT_FAILED, hint: 'see `meshctl work status ID` for details' },
-  EPINGFAILED: { exit: EXIT.UNIT_FAILED, hint: 'check routes with `meshctl status`' },
-  EINCOMPLETE: { exit: EXIT.INCOMPLETE, hint: 'resume with `meshctl work results ID --start-pos N`' },
-  EWAITTIMEOUT: { exit: EXIT.WAIT_TIMEOUT, hint: 'wait longer with a larger --timeout, or see `meshctl work status ID`' },
+  EUNITFAILED: { exit: EXIT.UNIT_FAILED },
+  EPINGFAILED: { exit: EXIT.UNIT_FAILED },
+  EINCOMPLETE: { exit: EXIT.INCOMPLETE },
+  EWAITTIMEOUT: { exit: EXIT.WAIT_TIMEOUT },
   // local I/O: reading a submit's payload (file or stdin) failed after the upload began
-  EPAYLOAD: { exit: EXIT.INTERNAL, hint: 'check the payload file, or the program writing to stdin' },
+  EPAYLOAD: { exit: EXIT.INTERNAL },
   // other
-  EABORTED: { exit: EXIT.INTERRUPTED, hint: '' },
-  ETERMINATED: { exit: EXIT.TERMINATED, hint: '' },
-  EHANGUP: { exit: EXIT.HANGUP, hint: '' },
-  EINTERNAL: { exit: EXIT.INTERNAL, hint: 'rerun with --debug and report the stack trace' },
-} as const satisfies Record<string, { exit: number; hint: string }>;
+  EABORTED: { exit: EXIT.INTERRUPTED },
+  ETERMINATED: { exit: EXIT.TERMINATED },
+  EHANGUP: { exit: EXIT.HANGUP },
+  EINTERNAL: { exit: EXIT.INTERNAL },
+} as const satisfies Record<string, { exit: number }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
 
 export interface MeshctlErrorOptions {
   cause?: unknown;
-  /** Overrides the table's default hint; '' for none. */
+  /**
+   * Advice for the user, given by the CLI layer (src/commands, src/cmdutil) where it knows better than the table
+   * of src/cmdutil/hints.ts; '' for none. The library (src/client, src/transport, src/protocol) never sets it.
+   */
   hint?: string;
-  /** Extra structured data (for --json error output and for tests). */
+  /** Structured data: what a hint needs (the address kind, the TLS code, the unit id...), --json output, tests. */
   data?: Record<string, unknown>;
 }
 
@@ -93,13 +91,14 @@ export interface MeshctlErrorOptions {
 export class MeshctlError extends Error {
   override name = 'MeshctlError';
   readonly code: ErrorCode;
-  readonly hint: string;
+  /** An explicit hint; undefined: the CLI composes one from `code` and `data` (src/cmdutil/hints.ts). */
+  readonly hint: string | undefined;
   readonly data: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, message: string, options: MeshctlErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.hint = options.hint ?? ERROR_TABLE[code].hint;
+    this.hint = options.hint;
     this.data = options.data;
   }
 
@@ -228,7 +227,7 @@ export class UploadInterruptedError extends MeshctlError {
       default:
         message = `connection lost at byte ${bytesSent} of the payload of work unit '${unitId}': ${why}`;
     }
-    super(code, message, { hint: cause instanceof MeshctlError && stop !== 'payload' ? cause.hint : undefined, ...options, cause });
+    super(code, message, { ...options, cause });
     this.unitId = unitId;
     this.bytesSent = bytesSent;
     this.stop = stop;

@@ -5,7 +5,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, webcrypto, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { MeshctlError, UsageError } from '../errors.js';
-import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from '../transport/tls-material.js';
+import { isEncryptedKeyPem } from '../transport/tls-material.js';
+
+const DECRYPT_KEY_HINT = 'decrypt it first, e.g. `openssl rsa -in KEY -out PLAIN.key`';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 

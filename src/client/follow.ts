@@ -69,7 +69,7 @@ export class ResultsIncompleteError extends MeshctlError {
     readonly stdoutSize?: number,
   ) {
     // No CLI advice here (the library does not know how it is called); the data says where to resume.
-    super('EINCOMPLETE', message, { hint: '', data: { unitId, position, ...(stdoutSize !== undefined ? { stdoutSize } : {}) } });
+    super('EINCOMPLETE', message, { data: { unitId, position, ...(stdoutSize !== undefined ? { stdoutSize } : {}) } });
   }
 }
 

@@ -60,7 +60,7 @@ export class Session {
       if (err instanceof ConnectionError && err.code === 'ECLOSED') {
         throw new ConnectionError('EGREETING', `${opts.where} closed the connection without a greeting`, {
           cause: err,
-          hint: opts.plainTcp ? 'if the listener uses TLS (tcptls), use tls:// instead of tcp://' : undefined,
+          data: { greeting: 'closed', plainTcp: opts.plainTcp === true },
         });
       }
       throw err;
@@ -69,7 +69,9 @@ export class Session {
     if (nodeId === null) {
       conn.destroy();
       const shown = line === null ? 'end of stream' : `'${truncate(line)}'`;
-      throw new ConnectionError('EGREETING', `${opts.where} is not a Receptor control service (greeting was ${shown})`);
+      throw new ConnectionError('EGREETING', `${opts.where} is not a Receptor control service (greeting was ${shown})`, {
+        data: { greeting: 'bad', plainTcp: opts.plainTcp === true },
+      });
     }
     s.greetedAs = nodeId;
     return s;
@@ -272,9 +274,8 @@ export { abortReason };
 /** EGREETING is a connection failure (exit 3): what answered is not a control service, or nothing answered. */
 function greetingTimeout(opts: SessionOptions, timeoutMs: number): MeshctlError {
   return new ConnectionError('EGREETING', `no greeting from ${opts.where} within ${timeoutMs / 1000}s`, {
-    hint: opts.plainTcp
-      ? 'a TLS listener (tcptls) waits for a handshake: try tls:// instead of tcp://'
-      : 'is this a Receptor control service? (a backend tcp-listener does not greet)',
+    // plainTcp: a TLS listener (tcptls) waits for a handshake and never greets a plain TCP client.
+    data: { greeting: 'timeout', plainTcp: opts.plainTcp === true, timeoutMs },
   });
 }
 

@@ -54,8 +54,6 @@ export class WaitTimeoutError extends MeshctlError {
     const still = last ? ` (still ${last.StateName || last.State})` : '';
     super('EWAITTIMEOUT', `timed out after ${formatGoDuration(BigInt(Math.round(timeoutMs)) * 1_000_000n)} waiting for work unit '${unitId}'${still}`, {
       cause,
-      // No CLI advice here (the library does not know how it is called); the CLI writes the hint.
-      hint: '',
       data: { unitId, timeoutMs, ...(last ? { state: last.State } : {}) },
     });
   }

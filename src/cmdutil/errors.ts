@@ -1,5 +1,5 @@
 // From "something was thrown" to (exit status, one stderr line), and the one function that prints an error.
-// The table itself is src/errors.ts (EXIT, ERROR_TABLE); this file adds what the command layer throws:
+// The exit table is src/errors.ts (EXIT, ERROR_TABLE), the hints src/cmdutil/hints.ts; this file adds what the command layer throws:
 // commander's parse errors, the stdout-closed signal, and SilentError (gh's cmdutil.SilentError: the command
 // already said what went wrong).
 //
@@ -7,11 +7,11 @@
 // error path, src/cli/main.ts, and by a command reporting one item of several that failed, work/unit-ops.ts) and
 // warnings by printWarning (Factory.warn). Commands never format such a line themselves.
 import { CommanderError } from 'commander';
-import { AbortError, ERROR_TABLE, EXIT, MeshctlError, ServerError } from '../errors.js';
+import { AbortError, EXIT, MeshctlError } from '../errors.js';
 import { printable } from '../printable.js';
 import type { IOStreams } from './io/iostreams.js';
 import { StdoutClosedError } from './io/write.js';
-import { serverHint } from './server-hints.js';
+import { hintFor, INTERNAL_HINT, USAGE_HINT } from './hints.js';
 
 /**
  * The command has already told the user what went wrong (a refused prompt, `not signed`); the error path prints
@@ -47,7 +47,7 @@ export function classify(err: unknown): Verdict {
       default: {
         // "error: unknown command 'stauts'\n(Did you mean status?)" → message + the suggestion as the hint.
         let message = err.message.replace(/^error: /, '');
-        let hint: string = ERROR_TABLE.EUSAGE.hint;
+        let hint: string = USAGE_HINT;
         const m = /\s*\(Did you mean (.+)\?\)\s*$/.exec(message);
         if (m) {
           message = message.slice(0, m.index);
@@ -61,12 +61,12 @@ export function classify(err: unknown): Verdict {
   // own error with the AbortError as cause (an interrupted submit upload), and that is printed.
   if (err instanceof AbortError) return { exit: err.exitCode, stack: false };
   if (err instanceof MeshctlError) {
-    // A node's refusal with the table's generic hint gets the advice known for its text (src/cmdutil/server-hints.ts).
-    const hint = err instanceof ServerError && err.hint === ERROR_TABLE[err.code].hint ? (serverHint(err) ?? err.hint) : err.hint;
+    // The library's errors carry code and data only; the hint is composed here (src/cmdutil/hints.ts).
+    const hint = hintFor(err);
     return { exit: err.exitCode, message: err.message, hint: hint || undefined, stack: err.exitCode !== EXIT.USAGE };
   }
   const message = err instanceof Error ? err.message : String(err);
-  return { exit: EXIT.INTERNAL, message: `internal error: ${message}`, hint: ERROR_TABLE.EINTERNAL.hint, stack: true };
+  return { exit: EXIT.INTERNAL, message: `internal error: ${message}`, hint: INTERNAL_HINT, stack: true };
 }
 
 /** The stack of an error and of each `cause` under it, for --debug. */

@@ -76,9 +76,7 @@ export function workSubmitRequest(req: SubmitRequest): string {
   if (req.signWork) obj.signwork = 'true';
   if (req.signature) obj.signature = req.signature;
   for (const [k, v] of Object.entries(req.params ?? {})) {
-    if (RESERVED_SUBMIT_KEYS.includes(k)) throw new UsageError(`work parameter '${k}' is reserved`, {
-        hint: `use the dedicated option instead (--node, --tls-client, --ttl, --signwork)`,
-      });
+    if (RESERVED_SUBMIT_KEYS.includes(k)) throw new UsageError(`work parameter '${k}' is reserved`, { data: { reservedParam: k } });
     obj[k] = v;
   }
   return jsonLine(obj);

@@ -6,7 +6,7 @@ import { abortReason, ConnectionError, MeshctlError, TlsError } from '../errors.
 import type { ClientTlsOptions } from '../client/options.js';
 import { formatAddress, type Address } from './address.js';
 import { StreamConn, type Conn } from './conn.js';
-import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from './tls-material.js';
+import { isEncryptedKeyPem } from './tls-material.js';
 import { describeTlsError, ENCRYPTED_CLIENT_KEY, isTlsErrorCode } from './tls-errors.js';
 
 export interface DialOptions {
@@ -46,7 +46,7 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
     if (address.kind === 'tls' && tls) {
       const t = opts.tls ?? {};
       if (t.key !== undefined && isEncryptedKeyPem(t.key)) {
-        throw new TlsError(`tls: ${ENCRYPTED_CLIENT_KEY} (${where})`, { hint: DECRYPT_KEY_HINT });
+        throw new TlsError(`tls: ${ENCRYPTED_CLIENT_KEY} (${where})`, { data: { keyEncrypted: true } });
       }
       const servername = t.servername ?? (net.isIP(address.host) ? undefined : address.host);
       // TLS over a TCP socket we own: a TLSSocket made by tls.connect({host, port}) has no TCP handle of its own
@@ -87,7 +87,7 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
             tcp?.destroy();
             reject(
               new ConnectionError('ETIMEDOUT', `timed out connecting to ${where} after ${timeoutMs / 1000}s`, {
-                hint: address.kind === 'tls' ? 'is this a TLS listener? check the address and port' : undefined,
+                data: { phase: 'connect', addressKind: address.kind, timeoutMs },
               }),
             );
           }, timeoutMs)
@@ -134,9 +134,7 @@ function checkUnixPath(path: string): void {
   }
   const st = statSync(path);
   if (!st.isSocket()) {
-    throw new MeshctlError('EBADADDRESS', `'${path}' is not a socket`, {
-      hint: 'point --socket at the control-service filename of a running node',
-    });
+    throw new MeshctlError('EBADADDRESS', `'${path}' is not a socket`, { data: { path, notSocket: true } });
   }
 }
 
@@ -144,7 +142,7 @@ export function mapSocketError(err: Error, where: string, address?: Address): Er
   if (err instanceof MeshctlError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (isTlsErrorCode(code)) {
-    return new TlsError(`tls: ${describeTlsError(err, address)} (${where})`, { cause: err, hint: tlsHint(code) });
+    return new TlsError(`tls: ${describeTlsError(err, address)} (${where})`, { cause: err, data: { tlsCode: code } });
   }
   switch (code) {
     case 'ECONNREFUSED':
@@ -155,7 +153,7 @@ export function mapSocketError(err: Error, where: string, address?: Address): Er
     case 'EPERM':
       return new ConnectionError('ECONNECT', `permission denied connecting to ${where}`, {
         cause: err,
-        hint: 'the control socket is 0600 by default: run as its owner, or set permissions in control-service',
+        data: { errno: code },
       });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -170,21 +168,5 @@ export function mapSocketError(err: Error, where: string, address?: Address): Er
       return new ConnectionError('ECONNECT', `cannot reach ${where}`, { cause: err });
     default:
       return new ConnectionError('ECONNECT', `cannot connect to ${where}: ${err.message}`, { cause: err });
-  }
-}
-
-function tlsHint(code: string): string {
-  switch (code) {
-    case 'ERR_SSL_WRONG_VERSION_NUMBER':
-    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
-      return 'the listener does not speak TLS: try tcp:// instead of tls://';
-    case 'ERR_OSSL_BAD_DECRYPT':
-      return DECRYPT_KEY_HINT;
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return 'connect by a name the certificate lists, or pass --insecureskipverify to skip the host-name check';
-    case 'CERT_HAS_EXPIRED':
-      return 'renew the certificate (meshctl cert signreq) and reload the node';
-    default:
-      return 'check --rootcas, --cert and --key';
   }
 }

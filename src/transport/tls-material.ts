@@ -1,8 +1,6 @@
 // Checks on TLS key material before OpenSSL sees it. Kept in the transport layer, away from src/certs, so that
 // `meshctl status` over tls:// loads no certificate code (the start-up test pins which areas a command loads).
 
-export const DECRYPT_KEY_HINT = 'decrypt it first, e.g. `openssl rsa -in KEY -out PLAIN.key`';
-
 /**
  * True when `text` holds an encrypted private key: PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy PEM key with
  * `Proc-Type: 4,ENCRYPTED`. Checked before OpenSSL sees the key: without a passphrase OpenSSL decrypts with an

@@ -32,6 +32,7 @@ import { parseAddress } from '../../transport/address.js';
 import { fsReason } from '../fs-reason.js';
 import { parseTimeout } from '../timeout.js';
 import { loadYaml, quickTree, YamlSyntaxError, yamlTree, type YNode } from './tree.js';
+import { hintFor } from '../hints.js';
 
 /** The settings a context holds (file keys: socket, rootcas, cert, key, insecureskipverify, config, tls-client, timeout). */
 export interface ContextSettings {
@@ -176,7 +177,7 @@ function checkContext(path: string, name: string, line: number, node: YNode): Co
       try {
         parseTimeout(String(v));
       } catch (err) {
-        throw fileError(path, at, `'timeout' of context '${name}': ${(err as Error).message}`, (err as MeshctlError).hint);
+        throw fileError(path, at, `'timeout' of context '${name}': ${(err as Error).message}`, err instanceof MeshctlError ? hintFor(err) : undefined);
       }
       ctx.timeout = String(v);
       continue;
@@ -186,7 +187,7 @@ function checkContext(path: string, name: string, line: number, node: YNode): Co
       try {
         ctx.socket = absoluteSocket(parseAddress(v), v, base);
       } catch (err) {
-        throw fileError(path, at, `'socket' of context '${name}': ${(err as Error).message}`, (err as MeshctlError).hint);
+        throw fileError(path, at, `'socket' of context '${name}': ${(err as Error).message}`, err instanceof MeshctlError ? hintFor(err) : undefined);
       }
       continue;
     }

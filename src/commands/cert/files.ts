@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { link, lstat, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MeshctlError, UsageError } from '../../errors.js';
+import { hintFor } from '../../cmdutil/hints.js';
 
 export interface OutputFile {
   path: string;
@@ -52,7 +53,7 @@ export async function aboutFileAsync<T>(path: string, what: string, fn: () => Pr
 
 function wrapAboutFile(path: string, what: string, err: unknown): unknown {
   if (err instanceof MeshctlError && err.code === 'EBADFILE') {
-    return new MeshctlError('EBADFILE', `${what} '${path}': ${err.message}`, { cause: err, hint: err.hint });
+    return new MeshctlError('EBADFILE', `${what} '${path}': ${err.message}`, { cause: err, hint: hintFor(err) });
   }
   return err;
 }

@@ -14,6 +14,7 @@ import { WorkState, workStateName, type WorkUnitStatus } from '../../protocol/ty
 import { renderWaitLine } from '../../render/wait.js';
 import { renderWorkStatus, workListQueryData } from '../../render/work.js';
 import { parseStates, stateNames } from './states.js';
+import { hintFor } from '../../cmdutil/hints.js';
 
 export interface WorkStatusOptions extends StructuredFlags {
   /** One id; several with --wait. */
@@ -104,7 +105,7 @@ async function waitForUnits(o: WorkStatusOptions, f: Factory, format: OutputForm
         if (fatal !== undefined) return;
         f.spinner.stop();
         if (format === 'human' && w.status && w.error?.code !== 'EWAITTIMEOUT') await f.out(renderWaitLine(id, w.status, f.render()));
-        if (w.error && ids.length > 1) f.printError(new MeshctlError(w.error.code, `wait for '${id}': ${w.error.message}`, { cause: w.error, hint: w.error.hint }));
+        if (w.error && ids.length > 1) f.printError(new MeshctlError(w.error.code, `wait for '${id}': ${w.error.message}`, { cause: w.error, hint: hintFor(w.error) }));
         if (pending > 0) spin();
       });
       await printing;
@@ -133,7 +134,7 @@ async function waitForUnits(o: WorkStatusOptions, f: Factory, format: OutputForm
   const first = results.get(failed[0]!)!.error!;
   if (ids.length === 1) throw first;
   throw new MeshctlError(first.code, `${failed.length} of ${ids.length} work units did not end ${stateNames(wanted)}`, {
-    hint: first.hint,
+    hint: hintFor(first),
     data: { failed },
   });
 }

@@ -11,6 +11,7 @@ import { renderSubmitResult } from '../../render/work.js';
 import { errorMessage } from '../support.js';
 import { reconnectMs, streamResults } from './follow.js';
 import { buildParams, choosePayload, openPayloadFile, reservedKeys, type PayloadFlags } from './params.js';
+import { hintFor } from '../../cmdutil/hints.js';
 
 export interface SubmitOptions extends StructuredFlags, PayloadFlags {
   workType: string;
@@ -146,7 +147,7 @@ export function explainFailure(
         break;
       case 'payload':
         message = `reading the payload failed ${at} (${causeText(err)}): work unit '${id}' will not run`;
-        hint = err.reset ? err.hint : unixHint;
+        hint = err.reset ? hintFor(err) : unixHint;
         break;
       case 'node':
         message =
@@ -172,7 +173,7 @@ export function explainFailure(
       data: { unitId },
     });
   }
-  return new MeshctlError(err.code, `submit of unit '${unitId}' failed: ${err.message}`, { cause: err, hint: err.hint, data: err.data });
+  return new MeshctlError(err.code, `submit of unit '${unitId}' failed: ${err.message}`, { cause: err, hint: hintFor(err), data: err.data });
 }
 
 function causeText(err: UploadInterruptedError): string {

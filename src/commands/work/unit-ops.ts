@@ -6,6 +6,7 @@ import type { Factory } from '../../cmdutil/factory.js';
 import type { OutputFormat } from '../../render/structured.js';
 import { renderOutcome } from '../../render/work.js';
 import { MeshctlError } from '../../errors.js';
+import { hintFor } from '../../cmdutil/hints.js';
 
 export type UnitOp = 'cancel' | 'release' | 'force-release';
 
@@ -36,7 +37,7 @@ export async function onUnits(f: Factory, c: ControlClient, op: UnitOp, ids: rea
   const first = failures[0]!.err;
   if (ids.length === 1) throw first;
   throw new MeshctlError(first.code, `could not ${VERB[op]} ${failures.length} of ${ids.length} work units`, {
-    hint: first.hint,
+    hint: hintFor(first),
     data: { failed: failures.map((x) => x.id) },
   });
 }

@@ -12,7 +12,10 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { TLSSocket, TlsOptions } from 'node:tls';
 import { MeshctlError } from '../../errors.js';
-import { DECRYPT_KEY_HINT, isEncryptedKeyPem } from '../../transport/tls-material.js';
+import { isEncryptedKeyPem } from '../../transport/tls-material.js';
+
+/** The node's own advice for an encrypted tls-server key (the node reports its errors itself, hint included). */
+const DECRYPT_KEY_HINT = 'decrypt it first, e.g. `openssl rsa -in KEY -out PLAIN.key`';
 import { trustAnchors, verifyPeerChain } from '../tls-verify.js';
 import type { TlsServerConfig } from '../../config/types.js';
 

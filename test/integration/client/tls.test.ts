@@ -13,6 +13,7 @@ import {
   makeUnknownCaCert,
   type TestPki,
 } from '../../helpers/certs.js';
+import { hintFor } from '../../../src/cmdutil/hints.js';
 
 // Client-side TLS against a real node:tls server that speaks the control protocol. Certificates are made
 // per run by meshctl's own certificate code (test/helpers/certs.ts).
@@ -182,7 +183,9 @@ describe('client tls', () => {
     try {
       const e = await failure(statusOver(server, { ca: pki.ca.certPem }, server.address.replace('tcp://', 'tls://')));
       expect(e.code).toBe('ETLS');
-      expect(e.hint).toContain('tcp://');
+      // The library gives the TLS code; the CLI's hint table turns it into the advice.
+      expect(e.data?.tlsCode).toMatch(/^ERR_SSL_/);
+      expect(hintFor(e)).toContain('tcp://');
     } finally {
       await server.close();
     }

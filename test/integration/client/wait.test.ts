@@ -107,7 +107,7 @@ describe('waitForUnit - scripted node', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(err).toBeInstanceOf(WaitTimeoutError);
     const w = err as WaitTimeoutError;
-    expect(w).toMatchObject({ code: 'EWAITTIMEOUT', unitId: 'u1', timeoutMs: 600, hint: '' });
+    expect(w).toMatchObject({ code: 'EWAITTIMEOUT', unitId: 'u1', timeoutMs: 600, hint: undefined });
     expect(w.exitCode).toBe(EXIT.WAIT_TIMEOUT);
     expect(w.last).toMatchObject({ State: 1 });
     expect(w.message).toBe("timed out after 600ms waiting for work unit 'u1' (still Running)");

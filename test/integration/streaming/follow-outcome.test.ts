@@ -89,7 +89,7 @@ describe('follow outcome', () => {
     expect(got).toBe('12345');
     expect(err).toBeInstanceOf(ResultsIncompleteError);
     const e = err as ResultsIncompleteError;
-    expect(e).toMatchObject({ code: 'EINCOMPLETE', unitId: 'u1', position: 5, stdoutSize: 10, end: 'short', hint: '' });
+    expect(e).toMatchObject({ code: 'EINCOMPLETE', unitId: 'u1', position: 5, stdoutSize: 10, end: 'short', hint: undefined });
     expect(e.data).toEqual({ unitId: 'u1', position: 5, stdoutSize: 10 });
     expect(`${e.message} ${e.hint}`).not.toContain('meshctl');
     expect(stream.outcome).toMatchObject({ end: 'short', position: 5, status: { StdoutSize: 10 } });
@@ -99,7 +99,7 @@ describe('follow outcome', () => {
     const c = await start(node('abc', status({ ...RUNNING, StdoutSize: 3 })));
     const stream = c.followResults('u1', { reconnectTimeoutMs: 0, statusPollMs: 0 });
     const err = await collect(stream).catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: 'ResultsIncompleteError', end: 'lost', position: 3, hint: '' });
+    expect(err).toMatchObject({ name: 'ResultsIncompleteError', end: 'lost', position: 3, hint: undefined });
     expect((err as Error).message).toBe("lost the results stream of unit 'u1' at byte 3: stream ended");
     expect(stream.outcome).toMatchObject({ end: 'lost', position: 3 });
   });

@@ -8,6 +8,7 @@ import { ControlClient } from '../../../src/client/control-client.js';
 import { MeshctlError, ServerError } from '../../../src/errors.js';
 import { GREETING, startScriptedServer, type ScriptedServer } from '../../helpers/scripted-server.js';
 import { ALL_BYTES } from '../../fixtures/protocol/transcripts.js';
+import { hintFor } from '../../../src/cmdutil/hints.js';
 
 let server: ScriptedServer | undefined;
 let client: ControlClient | undefined;
@@ -225,7 +226,9 @@ describe('control client', () => {
     client = new ControlClient({ address: server.address, greetingTimeoutMs: 300 });
     const err = (await client.status().catch((e: unknown) => e)) as MeshctlError;
     expect(err.code).toBe('EGREETING');
-    expect(err.hint).toContain('tls://');
+    // The library says tcp:// got no greeting in time; the CLI's hint table says to try tls://.
+    expect(err.data).toMatchObject({ greeting: 'timeout', plainTcp: true });
+    expect(hintFor(err)).toContain('tls://');
   });
 
   test('control client - reply timeout drops the session and the next command reconnects', async () => {
