@@ -28,8 +28,7 @@ import type { NodeLogger } from '../logger.js';
 import { exitText } from './exit-text.js';
 import { leftoverProgram } from './leftover.js';
 import { errnoText, forkExecError, lookPath } from './lookpath.js';
-import type { ProgramExit, UnitRunner } from './runner/client.js';
-import { RunnerStartError } from './runner/client.js';
+import { RunnerStartError, type ProgramExit, type UnitRunner } from './runner/client.js';
 import { shlexSplit } from './shlex.js';
 import {
   decodeStatusFile,
