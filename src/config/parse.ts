@@ -39,20 +39,25 @@ export interface ParseConfigOptions {
   hostname?: string;
 }
 
-interface Where {
+export interface Where {
   file: string;
   index?: number;
   section?: string;
   line?: number;
   key?: string;
+  /** Replaces the `FILE:LINE: entry #N (section)` prefix (argv entries: `argv: --tcp-listener`). */
+  label?: string;
 }
 
-function configError(where: Where, message: string, hint?: string): MeshctlError {
-  let prefix = where.file;
-  if (where.line !== undefined) prefix += `:${where.line}`;
-  let text = `${prefix}: `;
-  if (where.index !== undefined) text += `entry #${where.index}${where.section ? ` (${where.section})` : ''}: `;
-  text += message;
+function entryPrefix(where: Where): string {
+  let text = where.file;
+  if (where.line !== undefined) text += `:${where.line}`;
+  if (where.index !== undefined) text += `: entry #${where.index}${where.section ? ` (${where.section})` : ''}`;
+  return text;
+}
+
+export function configError(where: Where, message: string, hint?: string): MeshctlError {
+  const text = `${where.label ?? entryPrefix(where)}: ${message}`;
   return new MeshctlError('EBADCONFIG', text, {
     ...(hint === undefined ? {} : { hint }),
     data: {
@@ -92,7 +97,7 @@ function suggest(word: string, choices: readonly string[]): string | undefined {
   return bestDist <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
-function canonicalJson(v: unknown): string {
+export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return '[' + v.map(canonicalJson).join(',') + ']';
   if (v !== null && typeof v === 'object') {
     return (
@@ -116,7 +121,28 @@ interface RawSection {
   source: EntrySource;
 }
 
-function parseEntries(text: string, file: string): RawSection[] {
+/**
+ * One section as written, before its name and parameters are checked: a YAML entry, or a `--section word...`
+ * group of receptor's command line (argv.ts). Both go through checkEntries, so both get the same checks and
+ * the same messages.
+ */
+export interface RawEntry {
+  /** Section name as written (argv names are already lower-cased, as cmdline does). */
+  name: string;
+  /**
+   * Parameters in order: `[key, value, line]`, YAML values as parsed, argv values as strings. A null key is a
+   * bare value (`- section: value`, `--section value`) for the section's "barevalue" field.
+   */
+  params: [string | null, unknown, number | undefined][];
+  /** A YAML value that is neither a string nor a map (refused once the section is known). */
+  invalid?: unknown;
+  where: Where;
+  canonical: string;
+  /** Came from the command line: hints show `--section key=value` instead of YAML. */
+  argv?: boolean;
+}
+
+function yamlEntries(text: string, file: string): RawEntry[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     version: '1.1',
@@ -141,9 +167,7 @@ function parseEntries(text: string, file: string): RawSection[] {
       'write each section as a list item, e.g. "- node:\\n    id: foo"; the v2 format (a map) is not supported',
     );
   }
-  const out: RawSection[] = [];
-  const seenSingletons = new Set<string>();
-  root.items.forEach((item, i) => {
+  return root.items.map((item, i): RawEntry => {
     const index = i + 1;
     const itemNode = item as YamlNode;
     const line = lineOf(itemNode);
@@ -173,7 +197,35 @@ function parseEntries(text: string, file: string): RawSection[] {
         'write "- section-name" or "- section-name: {...}"',
       );
     }
-    const where: Where = { file, index, section: name, line };
+    const where: Where = { file, index, section: name, ...(line === undefined ? {} : { line }) };
+    const entry: RawEntry = { name, params: [], where, canonical: canonicalJson(itemNode.toJSON()) };
+    if (valueNode !== null && !(isScalar(valueNode) && valueNode.value === null)) {
+      if (isScalar(valueNode) && typeof valueNode.value === 'string') {
+        entry.params.push([null, valueNode.value, lineOf(valueNode)]);
+      } else if (isMap(valueNode)) {
+        for (const p of valueNode.items) {
+          const k = p.key as YamlNode | null;
+          if (!isScalar(k) || typeof k.value !== 'string') {
+            throw configError({ ...where, line: lineOf(k) ?? line }, `parameter name ${String((k as { value?: unknown })?.value)} is not a string`);
+          }
+          const v = p.value as YamlNode | null;
+          entry.params.push([k.value, v === null ? null : v.toJSON(), lineOf(k)]);
+        }
+      } else {
+        entry.invalid = valueNode.toJSON();
+      }
+    }
+    return entry;
+  });
+}
+
+/** Names sections, applies cmdline's rules (singletons, bare values, keys, types, required, defaults). */
+export function checkEntries(entries: readonly RawEntry[]): RawSection[] {
+  const out: RawSection[] = [];
+  const seenSingletons = new Set<string>();
+  for (const entry of entries) {
+    const { name, where } = entry;
+    const line = where.line;
     const spec = sectionSpec(name);
     if (!spec) {
       if (RECEPTOR_ONLY_SECTIONS.includes(name)) {
@@ -181,13 +233,14 @@ function parseEntries(text: string, file: string): RawSection[] {
       }
       const lower = sectionSpec(name.toLowerCase());
       const guess = lower ? lower.name : suggest(name, SECTIONS.map((sec) => sec.name));
+      const spell = (n: string): string => (entry.argv ? `--${n}` : n);
       throw configError(
         where,
-        `unknown section '${name}'`,
+        `unknown section '${spell(name)}'`,
         lower
           ? `section names are lower case: write '${lower.name}'`
           : guess
-            ? `did you mean '${guess}'?`
+            ? `did you mean '${spell(guess)}'?`
             : `known sections: ${SECTIONS.map((sec) => sec.name).join(', ')}`,
       );
     }
@@ -198,41 +251,35 @@ function parseEntries(text: string, file: string): RawSection[] {
 
     // Collect raw parameters.
     const params: [string, unknown, number | undefined][] = [];
-    if (valueNode !== null && !(isScalar(valueNode) && valueNode.value === null)) {
-      if (isScalar(valueNode) && typeof valueNode.value === 'string') {
-        const bare = spec.fields.find((f) => f.bare);
-        if (!bare) {
-          throw configError(
-            where,
-            `section '${name}' does not take a bare value ('${valueNode.value}')`,
-            `give its parameters as a map: "- ${name}:\\n    key: value"`,
-          );
-        }
-        params.push([bare.key, valueNode.value, lineOf(valueNode)]);
-      } else if (isMap(valueNode)) {
-        for (const p of valueNode.items) {
-          const k = p.key as YamlNode | null;
-          if (!isScalar(k) || typeof k.value !== 'string') {
-            throw configError({ ...where, line: lineOf(k) ?? line }, `parameter name ${String((k as { value?: unknown })?.value)} is not a string`);
-          }
-          const v = p.value as YamlNode | null;
-          params.push([k.value, v === null ? null : v.toJSON(), lineOf(k)]);
-        }
-      } else {
-        const bare = spec.fields.find((f) => f.bare);
+    for (const [key, raw, keyLine] of entry.params) {
+      if (key !== null) {
+        params.push([key, raw, keyLine]);
+        continue;
+      }
+      const bare = spec.fields.find((f) => f.bare);
+      if (!bare) {
         throw configError(
           where,
-          `invalid value for section '${name}': expected ${bare ? 'a string or ' : ''}a map of parameters`,
-          bare && bare.type === 'int' ? `quote the value ("- ${name}: \\"${String(valueNode.toJSON())}\\"")` : undefined,
+          `section '${name}' does not take a bare value ('${String(raw)}')`,
+          entry.argv ? `give its parameters as key=value words: "--${name} key=value"` : `give its parameters as a map: "- ${name}:\\n    key: value"`,
         );
       }
+      params.push([bare.key, raw, keyLine]);
+    }
+    if (entry.invalid !== undefined) {
+      const bare = spec.fields.find((f) => f.bare);
+      throw configError(
+        where,
+        `invalid value for section '${name}': expected ${bare ? 'a string or ' : ''}a map of parameters`,
+        bare && bare.type === 'int' ? `quote the value ("- ${name}: \\"${String(entry.invalid)}\\"")` : undefined,
+      );
     }
 
     const values: Record<string, unknown> = {};
     const set = new Set<string>();
     for (const [key, raw, keyLine] of params) {
       const field = spec.fields.find((f) => f.key === key.toLowerCase());
-      const keyWhere: Where = { ...where, key, line: keyLine ?? line };
+      const keyWhere: Where = { ...where, key, ...(keyLine ?? line) === undefined ? {} : { line: (keyLine ?? line)! } };
       if (!field) {
         const known = spec.fields.map((f) => f.key);
         const guess = suggest(key, known);
@@ -266,9 +313,18 @@ function parseEntries(text: string, file: string): RawSection[] {
     for (const f of spec.fields) {
       if (!set.has(f.key) && f.default !== undefined) values[f.key] = coerceValue(f.type, f.default);
     }
-    const rawJs = isMap(itemNode) || isScalar(itemNode) ? itemNode.toJSON() : null;
-    out.push({ spec, values, source: { section: name, index, ...(line === undefined ? {} : { line }), canonical: canonicalJson(rawJs) } });
-  });
+    out.push({
+      spec,
+      values,
+      source: {
+        section: name,
+        index: where.index ?? out.length + 1,
+        ...(line === undefined ? {} : { line }),
+        canonical: entry.canonical,
+        ...(where.label === undefined ? {} : { label: where.label }),
+      },
+    });
+  }
   return out;
 }
 
@@ -282,7 +338,20 @@ const num = (v: unknown, d = 0): number => (typeof v === 'number' ? v : d);
  */
 export function parseConfig(text: string, options: ParseConfigOptions = {}): NodeConfig {
   const file = options.file ?? '<config>';
-  const sections = parseEntries(text, file);
+  return buildConfig(checkEntries(yamlEntries(text, file)), options);
+}
+
+/** Reads one YAML file into raw entries (for argv.ts: `--config FILE` among `--section` words). */
+export async function readConfigEntries(file: string): Promise<RawEntry[]> {
+  return yamlEntries(await readConfigText(file), file);
+}
+
+/**
+ * Turns checked sections into a NodeConfig and runs the start-up checks. `options.file` names the source in
+ * messages that belong to no entry (`argv` for a command line).
+ */
+export function buildConfig(sections: RawSection[], options: ParseConfigOptions & { argv?: boolean } = {}): NodeConfig {
+  const file = options.file ?? '<config>';
   const cfg: NodeConfig = {
     ...(options.file !== undefined && path.isAbsolute(options.file) ? { file: options.file } : {}),
     node: { id: '', datadir: '/tmp/receptor' },
@@ -297,7 +366,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Nod
   };
   let nodeSource: EntrySource | undefined;
   for (const { spec, values: v, source } of sections) {
-    const where: Where = { file, index: source.index, section: source.section, ...(source.line === undefined ? {} : { line: source.line }) };
+    const where = entryWhere(file, source);
     switch (spec.name) {
       case 'node':
         nodeSource = source;
@@ -462,14 +531,12 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Nod
   }
 
   // Node ID rules of pkg/types/main.go NodeCfg.Init.
-  const nodeWhere: Where = nodeSource
-    ? { file, index: nodeSource.index, section: 'node', key: 'id', ...(nodeSource.line === undefined ? {} : { line: nodeSource.line }) }
-    : { file };
+  const nodeWhere: Where = nodeSource ? entryWhere(file, nodeSource, 'id') : { file };
   if (cfg.node.id === '') {
     const host = options.hostname ?? os.hostname();
     const lc = host.toLowerCase();
     if (lc === 'localhost' || lc.startsWith('localhost.')) {
-      throw configError(nodeWhere, 'no node ID specified and local host name is localhost', 'set "- node:\\n    id: NAME"');
+      throw configError(nodeWhere, 'no node ID specified and local host name is localhost', options.argv ? 'add "--node id=NAME"' : 'set "- node:\\n    id: NAME"');
     }
     cfg.node.id = host;
   } else if (!/^[.\-_@:a-zA-Z0-9]*$/.test(cfg.node.id)) {
@@ -493,6 +560,7 @@ function entryWhere(file: string, source: EntrySource, key?: string): Where {
     section: source.section,
     ...(source.line === undefined ? {} : { line: source.line }),
     ...(key === undefined ? {} : { key }),
+    ...(source.label === undefined ? {} : { label: source.label }),
   };
 }
 
@@ -579,15 +647,17 @@ function validateReferences(cfg: NodeConfig, file: string): void {
 /** Reads and parses a configuration file. A missing or unreadable file is EBADFILE. */
 export async function loadConfigFile(file: string, options: Omit<ParseConfigOptions, 'file'> = {}): Promise<NodeConfig> {
   const abs = path.resolve(file);
-  let text: string;
+  const cfg = parseConfig(await readConfigText(file), { ...options, file });
+  cfg.file = abs;
+  return cfg;
+}
+
+async function readConfigText(file: string): Promise<string> {
   try {
-    text = await readFile(abs, 'utf8');
+    return await readFile(path.resolve(file), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     throw new MeshctlError('EBADFILE', `cannot read config file '${file}': ${reason}`, { cause: err, data: { file } });
   }
-  const cfg = parseConfig(text, { ...options, file });
-  cfg.file = abs;
-  return cfg;
 }

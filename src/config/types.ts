@@ -13,6 +13,11 @@ export interface EntrySource {
   line?: number;
   /** The entry's parsed value in canonical JSON (keys sorted): equal texts = unchanged entry. */
   canonical: string;
+  /**
+   * How messages name an entry given on the command line (receptor's `--section key=value` form, see argv.ts):
+   * `argv: --section`. Unset for YAML entries, which messages name `FILE:LINE: entry #N (section)`.
+   */
+  label?: string;
 }
 
 export interface NodeSection {

@@ -108,6 +108,7 @@ export interface NodeHandle {
 }
 
 function entryLabel(config: NodeConfig, source: EntrySource): string {
+  if (source.label !== undefined) return source.label; // set by src/config (also `argv: --node` for command-line entries)
   return `${config.file ?? '<config>'}${source.line !== undefined ? `:${source.line}` : ''}: entry #${source.index} (${source.section})`;
 }
 

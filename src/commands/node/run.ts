@@ -1,23 +1,28 @@
-// `meshctl node -c FILE`: runs the embedded node from a Receptor v1 configuration file until the run's abort
+// `meshctl node -c FILE` / `meshctl node --node id=x ...`: runs the embedded node from a Receptor v1 configuration
+// file or receptor's command-line form until the run's abort
 // signal fires (the CLI fires it on the first SIGINT or SIGTERM), then closes it cleanly (listeners closed,
 // socket files removed; running units go on under the unit runner and the next start on the same data directory
 // takes them back) and returns: exit 0.
 // Logs go to stderr in Receptor's format. A bad configuration throws its MeshctlError (`<file>:<line>: entry #N
 // (<section>): <problem>`, exit 2), which the CLI's error path prints as one line with its hint.
 import type { Factory } from '../../cmdutil/factory.js';
+import { loadNodeArgs } from '../../config/argv.js';
 import { loadConfigFile } from '../../config/parse.js';
 import { StreamLogger } from '../../node/logger.js';
 import { startNode } from '../../node/node.js';
 
 export interface NodeRunOptions {
-  config: string;
+  /** `-c FILE` alone: the file is the whole configuration (and `reload` re-reads it). */
+  config?: string;
+  /** Receptor's command-line form (src/config/argv.ts), `--config FILE` words included. */
+  args?: string[];
 }
 
 /** Ctrl-C is how a node is stopped, not a failure: the command shuts down and its outcome (0) stands. */
 export const ownsInterrupt = true;
 
 export async function run(opts: NodeRunOptions, f: Factory): Promise<void> {
-  const config = await loadConfigFile(opts.config);
+  const config = opts.config !== undefined ? await loadConfigFile(opts.config) : await loadNodeArgs(opts.args ?? []);
   const logger = new StreamLogger(f.io.stderr, config.logLevel);
   const node = await startNode(config, { logger });
   for (const a of node.addresses) logger.info(`Node ${node.nodeId} listening on ${a.address}`);
