@@ -23,6 +23,9 @@ import {
 } from './parse.js';
 import type { NodeConfig } from './types.js';
 
+/** meshctl node's own flags (src/cli/global-options.ts), refused with a hint when they follow a section. */
+const MESHCTL_OPTIONS: ReadonlySet<string> = new Set(['--debug', '--no-color']);
+
 /** The source name messages use for command-line entries. */
 export const ARGV_SOURCE = 'argv';
 
@@ -54,6 +57,15 @@ export function splitNodeArgs(words: readonly string[]): ArgvPart[] {
       if (name === 'config' || name === 'c') {
         configWord = word;
         continue;
+      }
+      if (MESHCTL_OPTIONS.has(word)) {
+        // Commander stops reading meshctl's options at the first section (passThroughOptions), so this one
+        // arrived here; receptor has no such section.
+        throw configError(
+          { file: ARGV_SOURCE, label: `${ARGV_SOURCE}: ${word}` },
+          `'${word}' is meshctl's option, not a receptor section`,
+          `put meshctl's own options before the first section: meshctl node ${word} --node ...`,
+        );
       }
       ordinal += 1;
       current = {

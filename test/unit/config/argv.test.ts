@@ -179,10 +179,13 @@ describe('config argv', () => {
     expect((await argvError(['--config', path.join(dir, 'missing.yaml')])).code).toBe('EBADFILE');
   });
 
-  it('config argv - --config without a file, and no sections at all, are refused', async () => {
+  it("config argv - --config without a file, no sections at all, and meshctl's own flags after a section are refused", async () => {
     expect((await argvError(['--node', 'id=a', '--config'])).message).toBe('argv: --config: needs a file name');
     expect((await argvError(['-c', '--node', 'id=a'])).message).toBe('argv: -c: needs a file name');
     expect((await argvError([])).message).toBe('argv: no sections given');
+    const d = await argvError(['--node', 'id=a', '--debug']);
+    expect(d.message).toBe("argv: --debug: '--debug' is meshctl's option, not a receptor section");
+    expect(d.hint).toContain('before the first section');
   });
 
   it('config argv - splitting keeps a value containing = whole and splits at the first =', () => {
