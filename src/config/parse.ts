@@ -222,7 +222,7 @@ function yamlEntries(text: string, file: string): RawEntry[] {
 /** Names sections, applies cmdline's rules (singletons, bare values, keys, types, required, defaults). */
 export function checkEntries(entries: readonly RawEntry[]): RawSection[] {
   const out: RawSection[] = [];
-  const seenSingletons = new Set<string>();
+  const seenSingletons = new Map<string, Set<string>>();
   for (const entry of entries) {
     const { name, where } = entry;
     const line = where.line;
@@ -245,8 +245,11 @@ export function checkEntries(entries: readonly RawEntry[]): RawSection[] {
       );
     }
     if (spec.singleton) {
-      if (seenSingletons.has(name)) throw configError(where, `only one ${name} directive is allowed`);
-      seenSingletons.add(name);
+      // cmdline refuses a second singleton within one file (loadConfigFromFile) and a command-line one after
+      // any earlier one (ParseAndRun), but not a file's after the command line's: there the later one wins.
+      const seenIn = seenSingletons.get(name);
+      if (seenIn && (entry.argv || seenIn.has(where.file))) throw configError(where, `only one ${name} directive is allowed`);
+      seenSingletons.set(name, new Set([...(seenIn ?? []), where.file]));
     }
 
     // Collect raw parameters.

@@ -169,8 +169,15 @@ describe('config argv', () => {
     expect(cfg.node.id).toBe('fromfile');
     expect(cfg.workCommands.map((w) => w.worktype)).toEqual(['cat']);
     expect(cfg.entries.map((e) => e.section)).toEqual(['tcp-listener', 'node', 'work-command']);
-    // Same rules across file and words: a second node, or the same work type twice, is refused.
+    // cmdline's singleton rule: a --node after a file's node is refused, a file's node after --node wins (receptor
+    // 1.6.5 started with `--node id=b -c base.yaml` has the file's id), two in one file are refused.
     expect((await argvError(['-c', file, '--node', 'id=b'])).message).toBe('argv: --node: only one node directive is allowed');
+    expect((await loadNodeArgs(['--node', 'id=b', '--config', file], opts)).node.id).toBe('fromfile');
+    const two = path.join(dir, 'two.yaml');
+    await writeFile(two, '- node:\n    id: one\n- node:\n    id: two\n');
+    expect((await argvError(['--node', 'id=b', '--config', two])).message).toBe(`${two}:3: entry #2 (node): only one node directive is allowed`);
+    // The same work type twice is refused wherever it comes from.
+
     const dup = await argvError(['-c', file, '--work-command', 'worktype=cat', 'command=cat']);
     expect(dup.message).toBe('argv: --work-command: work type cat already registered');
     const bad = path.join(dir, 'bad.yaml');
