@@ -29,7 +29,10 @@ export interface MainOptions {
 export async function main(argv: readonly string[], io?: IOStreams, opts: MainOptions = {}): Promise<number> {
   const onProcess = io === undefined;
   const streams = io ?? IOStreams.fromProcess();
-  const args = normaliseArgv(argv);
+  // Receptor mode (src/cli/receptor-compat.ts), what the `receptor` launcher runs: the words are receptor's, as
+  // given, so they skip meshctl's argv normalisation.
+  const receptorMode = argv[0] === 'node' && argv[1] === '--receptor-compat';
+  const args = receptorMode ? ['node', ...argv.slice(2)] : normaliseArgv(argv);
   const controller = new AbortController();
   const state = { exit: EXIT.OK as number, factory: undefined as Factory | undefined, debug: debugRequested(args) };
   const parent = opts.signal;
@@ -128,6 +131,17 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
   };
 
   try {
+    if (receptorMode) {
+      const compat = await import('./receptor-compat.js');
+      const words = args.slice(1);
+      const answer = compat.immediateAnswer(words);
+      if (answer !== undefined) {
+        streams.stdout.write(answer);
+        return state.exit;
+      }
+      compat.refuseLeadingParameter(words);
+      await compat.refuseVersionWithOthers(words, async (w) => (await import('../config/argv.js')).loadNodeArgs(w));
+    }
     const operand = firstOperand(args, GLOBAL_OPTIONS_WITH_VALUE);
     if (operand === 'node' && onProcess) (await import('./young-generation.js')).keepYoungGenerationSmall();
     const program = buildProgram(ctx, scopeFor(args, operand));
@@ -135,6 +149,13 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
     return state.exit;
   } catch (err) {
     state.factory?.spinner.stop();
+    if (receptorMode && !stdoutClosed && !(err instanceof AbortError)) {
+      // Receptor prints every failure as `Error: ...` on stdout and exits 1 (cmd/config.go, RunConfigV1).
+      const { receptorWording } = await import('./receptor-compat.js');
+      streams.stdout.write(`Error: ${receptorWording(err)}\n`);
+      state.exit = 1;
+      return state.exit;
+    }
     state.exit = printError(streams, stdoutClosed ? new StdoutClosedError(err) : err, { debug: state.debug });
     return state.exit;
   } finally {
