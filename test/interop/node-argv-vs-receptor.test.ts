@@ -172,14 +172,25 @@ describe('interop node argv', () => {
         const words = ['--node', 'id=test', '--tls-server', 'name=server-tls', `cert=${cert.certPath}`, `key=${cert.keyPath}`, listener, `port=${port}`, 'tls=server-tls'];
         const n = await start(kind, `ssl${listener}`, words);
         try {
-          subjects[kind] = await new Promise((resolve, reject) => {
-            const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, servername: 'localhost' }, () => {
-              const subject = s.getPeerCertificate().subject;
-              s.destroy();
-              resolve({ ...subject });
-            });
-            s.once('error', reject);
-          });
+          // The control socket answers before the mesh backends listen (receptor starts them after it):
+          // a refused connection is retried until the port is open.
+          const deadline = Date.now() + BOUND_MS;
+          for (;;) {
+            try {
+              subjects[kind] = await new Promise((resolve, reject) => {
+                const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, servername: 'localhost' }, () => {
+                  const subject = s.getPeerCertificate().subject;
+                  s.destroy();
+                  resolve({ ...subject });
+                });
+                s.once('error', reject);
+              });
+              break;
+            } catch (err) {
+              if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED' || Date.now() > deadline) throw err;
+              await new Promise((r) => setTimeout(r, 50));
+            }
+          }
         } finally {
           await stopChild(n.child);
         }
