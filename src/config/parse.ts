@@ -8,6 +8,7 @@
 //   `yes`/`on` are booleans.
 // Every problem is one MeshctlError('EBADCONFIG') naming the file, the entry (section and position) and
 // the key.
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { RECEPTOR_ONLY_SECTIONS, SECTIONS, sectionSpec, type SectionSpec } from 
 import type {
   ControlServiceConfig,
   EntrySource,
+  KubeWorkerConfig,
   LogLevel,
   NodeConfig,
   TcpClientConfig,
@@ -447,6 +449,26 @@ export function buildConfig(sections: RawSection[], options: ParseConfigOptions 
           source,
         } satisfies WorkCommandConfig);
         break;
+      case 'work-kubernetes':
+        (cfg.workKubernetes ??= []).push({
+          worktype: str(v.worktype),
+          namespace: str(v.namespace),
+          image: str(v.image),
+          command: str(v.command),
+          params: str(v.params),
+          authmethod: str(v.authmethod).toLowerCase(),
+          kubeconfig: str(v.kubeconfig),
+          pod: str(v.pod),
+          allowruntimeauth: bool(v.allowruntimeauth),
+          allowruntimecommand: bool(v.allowruntimecommand),
+          allowruntimeparams: bool(v.allowruntimeparams),
+          allowruntimepod: bool(v.allowruntimepod),
+          deletepodonrestart: bool(v.deletepodonrestart),
+          streammethod: str(v.streammethod).toLowerCase(),
+          verifysignature: bool(v.verifysignature),
+          source,
+        } satisfies KubeWorkerConfig);
+        break;
       case 'work-signing':
         cfg.workSigning = { privatekey: str(v.privatekey), tokenexpiration: str(v.tokenexpiration) };
         if (cfg.workSigning.tokenexpiration !== '') {
@@ -631,13 +653,15 @@ function validateReferences(cfg: NodeConfig, file: string): void {
       throw configError(entryWhere(file, p.source, 'extraheader'), 'extra header must be in the form key:value', 'e.g. extraheader: "Authorization: Bearer x"');
     }
   }
+  for (const kc of cfg.workKubernetes ?? []) checkKubeWorker(file, kc);
   const types = new Set<string>();
-  for (const wc of cfg.workCommands) {
+  for (const wc of workTypesInOrder(cfg)) {
     if (types.has(wc.worktype) || wc.worktype === 'remote') {
       throw configError(entryWhere(file, wc.source, 'worktype'), `work type ${wc.worktype} already registered`);
     }
     types.add(wc.worktype);
-    if (wc.verifysignature && !cfg.workVerification) {
+    // Only CommandWorkerCfg.Prepare checks this; KubeWorkerCfg.Prepare does not (a signed submit fails later).
+    if (wc.verifysignature && !cfg.workVerification && wc.source.section === 'work-command') {
       throw configError(
         entryWhere(file, wc.source, 'verifysignature'),
         `VerifySignature for work command '${wc.worktype}' is true, but the work verification public key is not specified`,
@@ -645,6 +669,54 @@ function validateReferences(cfg: NodeConfig, file: string): void {
       );
     }
   }
+}
+
+/**
+ * work-command and work-kubernetes entries in configuration order (file and command line as merged): work
+ * types share one registry whichever section declares them (Workceptor.RegisterWorker), and status lists
+ * them in the order they were registered.
+ */
+export function workTypesInOrder(cfg: NodeConfig): (WorkCommandConfig | KubeWorkerConfig)[] {
+  const kube = cfg.workKubernetes ?? [];
+  if (kube.length === 0) return cfg.workCommands;
+  const pos = (src: EntrySource): number => cfg.entries.indexOf(src);
+  return [...cfg.workCommands, ...kube].sort((x, y) => pos(x.source) - pos(y.source));
+}
+
+/** KubeWorkerCfg.Prepare (pkg/workceptor/kubernetes.go), with its texts and in its order. */
+function checkKubeWorker(file: string, kc: KubeWorkerConfig): void {
+  const at = (key: string): Where => entryWhere(file, kc.source, key);
+  const auth = kc.authmethod;
+  if (auth !== 'kubeconfig' && auth !== 'incluster' && auth !== 'runtime') {
+    throw configError(at('authmethod'), `invalid AuthMethod: ${auth}`, 'use kubeconfig, incluster or runtime');
+  }
+  if (kc.namespace === '' && !(auth === 'kubeconfig' || kc.allowruntimeauth)) {
+    throw configError(at('namespace'), 'must provide namespace when AuthMethod is not kubeconfig', 'add namespace, or allowruntimeauth: true');
+  }
+  if (kc.kubeconfig !== '') {
+    if (auth !== 'kubeconfig') throw configError(at('kubeconfig'), 'can only provide KubeConfig when AuthMethod=kubeconfig');
+    try {
+      statSync(kc.kubeconfig);
+    } catch (err) {
+      throw configError(at('kubeconfig'), `error accessing kubeconfig file: ${goStatError(kc.kubeconfig, err)}`, 'check the kubeconfig path');
+    }
+  }
+  if (kc.pod !== '' && (kc.image !== '' || kc.command !== '' || kc.params !== '')) {
+    throw configError(at('pod'), 'can only provide Pod when Image, Command, and Params are empty');
+  }
+  if (kc.pod === '' && kc.image === '' && !kc.allowruntimecommand && !kc.allowruntimepod) {
+    throw configError(at('image'), 'must specify a container image to run', 'add image, or allowruntimecommand: true');
+  }
+  if (kc.streammethod !== 'logger' && kc.streammethod !== 'tcp') {
+    throw configError(at('streammethod'), 'stream mode must be logger or tcp');
+  }
+}
+
+/** Go's *PathError text for a failed stat. */
+function goStatError(p: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+  return `stat ${p}: ${reason}`;
 }
 
 /** Reads and parses a configuration file. A missing or unreadable file is EBADFILE. */

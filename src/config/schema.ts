@@ -5,6 +5,7 @@
 //   control-service   pkg/controlsvc/controlsvc.go CmdlineConfigUnix
 //   tls-server/client pkg/netceptor/tlsconfig.go TLSServerConfig, TLSClientConfig
 //   work-command, work-signing, work-verification   pkg/workceptor/command.go
+//   work-kubernetes   pkg/workceptor/kubernetes.go KubeWorkerCfg
 //   local-only        pkg/backends/null.go NullBackendCfg
 //   tcp-listener/peer pkg/backends/tcp.go; ws-listener/peer pkg/backends/websockets.go
 //   tcp-server/client pkg/services/tcp_proxy.go
@@ -112,6 +113,27 @@ export const SECTIONS: readonly SectionSpec[] = [
     ],
   },
   {
+    name: 'work-kubernetes',
+    support: 'yes',
+    fields: [
+      s('worktype', { required: true }),
+      s('namespace'),
+      s('image'),
+      s('command'),
+      s('params'),
+      s('authmethod', { default: 'incluster' }),
+      s('kubeconfig'),
+      s('pod'),
+      b('allowruntimeauth', 'false'),
+      b('allowruntimecommand', 'false'),
+      b('allowruntimeparams', 'false'),
+      b('allowruntimepod', 'false'),
+      b('deletepodonrestart', 'true'),
+      s('streammethod', { default: 'logger' }),
+      b('verifysignature', 'false'),
+    ],
+  },
+  {
     name: 'work-signing',
     singleton: true,
     support: 'yes',
@@ -195,7 +217,6 @@ export const RECEPTOR_ONLY_SECTIONS: readonly string[] = [
   'unix-socket-client',
   'ip-router',
   'command-service',
-  'work-kubernetes',
   'work-python',
   'command-runner',
   'cert-init',

@@ -78,6 +78,27 @@ export interface WorkCommandConfig {
   source: EntrySource;
 }
 
+/** A `work-kubernetes` entry (pkg/workceptor/kubernetes.go KubeWorkerCfg). */
+export interface KubeWorkerConfig {
+  worktype: string;
+  namespace: string;
+  image: string;
+  command: string;
+  params: string;
+  /** Lower-cased, as NewkubeWorker keeps it: kubeconfig, incluster or runtime. */
+  authmethod: string;
+  kubeconfig: string;
+  pod: string;
+  allowruntimeauth: boolean;
+  allowruntimecommand: boolean;
+  allowruntimeparams: boolean;
+  allowruntimepod: boolean;
+  deletepodonrestart: boolean;
+  streammethod: string;
+  verifysignature: boolean;
+  source: EntrySource;
+}
+
 export interface WorkSigningConfig {
   privatekey: string;
   /** Go duration text; '' = Receptor's default of 5 minutes. */
@@ -154,6 +175,8 @@ export interface NodeConfig {
   tlsServers: TlsServerConfig[];
   tlsClients: TlsClientConfig[];
   workCommands: WorkCommandConfig[];
+  /** `work-kubernetes` entries; optional so configs built in code need not name them. */
+  workKubernetes?: KubeWorkerConfig[];
   workSigning?: WorkSigningConfig;
   workVerification?: WorkVerificationConfig;
   mesh: MeshConfig;

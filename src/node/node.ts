@@ -5,7 +5,7 @@
 import { access, readFile, unlink } from 'node:fs/promises';
 import type net from 'node:net';
 import type { Duplex, Writable } from 'node:stream';
-import { loadConfigFile } from '../config/parse.js';
+import { loadConfigFile, workTypesInOrder } from '../config/parse.js';
 import { RELOADABLE_PREFIXES } from '../config/schema.js';
 import type { EntrySource, MeshConfig, NodeConfig } from '../config/types.js';
 import { MeshctlError } from '../errors.js';
@@ -37,6 +37,7 @@ import { CommandError } from './work/command-error.js';
 import { prepareDataDir } from './work/datadir.js';
 import { DEFAULT_REMOTE_TIMING, RemoteTlsError, type RemoteWorkEnv, type RemoteWorkTiming } from './work/remote.js';
 import { loadRsaPrivateKey, signWorkToken } from './work/signing.js';
+import type { KubeEnv } from './work/kube-unit.js';
 import { Workceptor } from './work/workceptor.js';
 
 export interface CloseOptions {
@@ -60,6 +61,14 @@ export interface StartNodeOptions {
   remoteWork?: Partial<RemoteWorkTiming>;
   /** Bounds on control requests (docs/node.md, "Limits"); default 32 MiB per request, 256 MiB per node. */
   controlLimits?: Partial<ControlLimits>;
+  /**
+   * Log `Node <id> listening on <address>` for each control listener (port 0 resolved) before
+   * `Initialization complete`, which receptor logs last (cmd/receptor-cl/receptor.go: after every
+   * section ran): a harness can wait for that one line and then know every address.
+   */
+  logAddresses?: boolean;
+  /** Where `work-kubernetes` units look for a cluster (kube-unit.ts); default: this process's environment. */
+  kubeEnv?: KubeEnv;
 }
 
 export interface ListenerAddress {
@@ -253,6 +262,8 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     nodeId,
     dataDir: config.node.datadir,
     workCommands: config.workCommands,
+    ...(config.workKubernetes ? { kubeWorkers: config.workKubernetes, workTypesInOrder: workTypesInOrder(config) } : {}),
+    ...(options.kubeEnv ? { kubeEnv: options.kubeEnv } : {}),
     logger,
     remote,
     hasTlsClient: (name) => tlsClients.has(name),
@@ -491,6 +502,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     await mesh.close();
     throw err;
   }
+  if (options.logAddresses) for (const a of addresses) logger.info(`Node ${nodeId} listening on ${a.address}`);
   logger.info('Initialization complete');
 
   let closedResolve!: () => void;

@@ -24,8 +24,8 @@ export const ownsInterrupt = true;
 export async function run(opts: NodeRunOptions, f: Factory): Promise<void> {
   const config = opts.config !== undefined ? await loadConfigFile(opts.config) : await loadNodeArgs(opts.args ?? []);
   const logger = new StreamLogger(f.io.stderr, config.logLevel);
-  const node = await startNode(config, { logger });
-  for (const a of node.addresses) logger.info(`Node ${node.nodeId} listening on ${a.address}`);
+  // The node logs the listeners' addresses before `Initialization complete`, receptor's last start-up line.
+  const node = await startNode(config, { logger, logAddresses: true });
   const signal = f.signal;
   await new Promise<void>((resolve) => {
     const stop = (): void => {

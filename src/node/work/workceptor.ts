@@ -2,11 +2,12 @@
 // units and `remote` units for work on other nodes), lookup, restart from disk, signature checks, shutdown.
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { WorkCommandConfig } from '../../config/types.js';
+import type { KubeWorkerConfig, WorkCommandConfig } from '../../config/types.js';
 import type { NodeLogger } from '../logger.js';
 import { parseGoDuration } from '../../protocol/duration.js';
 import { goTimeString } from '../go-time.js';
 import { CommandError } from './command-error.js';
+import { KubeUnit, kubeExtraDataFromParams, type KubeEnv } from './kube-unit.js';
 import { receivePayload, type PayloadConnection } from './intake.js';
 import { RemoteWorkUnit, type RemoteWorkEnv } from './remote.js';
 import { leftoverProgram } from './leftover.js';
@@ -20,7 +21,7 @@ import { combineParams, WorkUnit } from './unit.js';
 export { CommandError } from './command-error.js';
 
 /** Any unit the node keeps: a command unit or a remote unit. */
-export type AnyUnit = WorkUnit | RemoteWorkUnit;
+export type AnyUnit = WorkUnit | RemoteWorkUnit | KubeUnit;
 
 /** The parameters of a submit for another node (Receptor AllocateRemoteUnit). */
 export interface RemoteRequest {
@@ -51,6 +52,12 @@ export interface WorkceptorOptions {
   /** The `datadir` of the node section; units live in `<datadir>/<nodeId>/`. */
   dataDir: string;
   workCommands: WorkCommandConfig[];
+  /** work-kubernetes entries (kube-unit.ts). */
+  kubeWorkers?: KubeWorkerConfig[];
+  /** Every local work type in registration order (config/parse.ts workTypesInOrder); default: commands, then kube. */
+  workTypesInOrder?: (WorkCommandConfig | KubeWorkerConfig)[];
+  /** Where kube units look for a cluster; the process environment by default. */
+  kubeEnv?: KubeEnv;
   logger: NodeLogger;
   /** work-verification publickey file (read at each verification, as Receptor does). */
   verifyingKeyFile?: string;
@@ -65,6 +72,10 @@ export class Workceptor {
   readonly nodeId: string;
   readonly unitsDir: string;
   private readonly types = new Map<string, WorkCommandConfig>();
+  private readonly kubeTypes = new Map<string, KubeWorkerConfig>();
+  /** Every local work type in registration (file) order, as status advertises them. */
+  private readonly advertised: { WorkType: string; Secure: boolean }[];
+  private readonly kubeEnv: KubeEnv | undefined;
   private readonly units = new Map<string, AnyUnit>();
   private readonly logger: NodeLogger;
   private readonly verifyingKeyFile: string | undefined;
@@ -77,6 +88,12 @@ export class Workceptor {
     this.nodeId = opts.nodeId;
     this.unitsDir = path.join(opts.dataDir, opts.nodeId);
     for (const wc of opts.workCommands) this.types.set(wc.worktype, wc);
+    for (const kc of opts.kubeWorkers ?? []) this.kubeTypes.set(kc.worktype, kc);
+    this.advertised = (opts.workTypesInOrder ?? [...opts.workCommands, ...(opts.kubeWorkers ?? [])]).map((t) => ({
+      WorkType: t.worktype,
+      Secure: t.verifysignature,
+    }));
+    this.kubeEnv = opts.kubeEnv;
     this.logger = opts.logger;
     this.verifyingKeyFile = opts.verifyingKeyFile;
     this.cancelGraceMs = opts.cancelGraceMs ?? 10_000;
@@ -96,7 +113,7 @@ export class Workceptor {
 
   /** Work types in registration order, for status advertisements. */
   workCommands(): { WorkType: string; Secure: boolean }[] {
-    return [...this.types.values()].map((t) => ({ WorkType: t.worktype, Secure: t.verifysignature }));
+    return this.advertised.map((t) => ({ ...t }));
   }
 
   /** Creates the data directory and loads the units a previous run left there. */
@@ -131,6 +148,8 @@ export class Workceptor {
     const existing = this.units.get(id);
     if (existing) return existing;
     if (loadError === undefined && status.WorkType === 'remote' && this.remote) return this.restartRemote(id, dir, status);
+    const kubeDef = loadError === undefined ? this.kubeTypes.get(status.WorkType) : undefined;
+    if (kubeDef) return this.restartKube(id, dir, status, kubeDef);
     const def = this.types.get(status.WorkType);
     const recordedPid = def !== undefined ? pidOf(status.ExtraData) : 0;
     const program = def !== undefined && status.State === WorkState.Running ? await leftoverProgram(recordedPid, path.join(dir, 'stdout')) : undefined;
@@ -159,6 +178,25 @@ export class Workceptor {
       }
     }
     return this.track(unit);
+  }
+
+  /** A kube unit found on disk: KubeUnit.restart; its error fails the unit (scanForUnit). */
+  private async restartKube(id: string, dir: string, status: StatusFileData, def: KubeWorkerConfig): Promise<KubeUnit> {
+    const unit = this.track(new KubeUnit({ id, dir, status, def, logger: this.logger, ...(this.kubeEnv ? { kubeEnv: this.kubeEnv } : {}) }));
+    try {
+      await unit.restart();
+    } catch (err) {
+      const msg = (err as Error).message;
+      this.logger.warning(`Failed to restart worker ${dir}: ${msg}`);
+      let size = 0;
+      try {
+        size = (await stat(unit.stdoutPath)).size;
+      } catch {
+        size = 0;
+      }
+      await unit.updateBasic(WorkState.Failed, `Failed to restart: ${msg}`, size);
+    }
+    return unit;
   }
 
   /** A remote unit found on disk resumes (RemoteWorkUnit.restart). */
@@ -217,7 +255,9 @@ export class Workceptor {
    * AllocateUnit + SetFromParams: a new unit of a local work type. Only the `params` parameter means
    * something to command units; it is refused unless the type has allowruntimeparams.
    */
-  async allocate(workType: string, params: Record<string, string>, requestedId = ''): Promise<WorkUnit> {
+  async allocate(workType: string, params: Record<string, string>, requestedId = ''): Promise<WorkUnit | KubeUnit> {
+    const kubeDef = this.kubeTypes.get(workType);
+    if (kubeDef) return this.allocateKube(kubeDef, params, requestedId);
     const def = this.types.get(workType);
     if (!def) throw new CommandError(`unknown work type ${workType}`);
     const runtime = params.params ?? '';
@@ -237,6 +277,22 @@ export class Workceptor {
         WorkType: workType,
         ExtraData: { Pid: 0, Params: combineParams(def.params, runtime) },
       },
+    });
+    await unit.save();
+    return this.track(unit);
+  }
+
+  /** A kube unit: its parameters are checked (SetFromParams) before it is saved. */
+  private async allocateKube(def: KubeWorkerConfig, params: Record<string, string>, requestedId: string): Promise<KubeUnit> {
+    const extra = await kubeExtraDataFromParams(def, params);
+    const { id, dir } = await this.makeUnitDir(requestedId);
+    const unit = new KubeUnit({
+      id,
+      dir,
+      def,
+      logger: this.logger,
+      ...(this.kubeEnv ? { kubeEnv: this.kubeEnv } : {}),
+      status: { State: WorkState.Pending, Detail: 'Unit Created', StdoutSize: 0, WorkType: def.worktype, ExtraData: { ...extra } },
     });
     await unit.save();
     return this.track(unit);
@@ -331,7 +387,7 @@ export class Workceptor {
   /** ShouldVerifySignature: types declared with verifysignature (remote units: when signwork). */
   shouldVerifySignature(workType: string, signWork: boolean): boolean {
     if (workType === 'remote') return signWork;
-    return this.types.get(workType)?.verifysignature === true;
+    return (this.types.get(workType) ?? this.kubeTypes.get(workType))?.verifysignature === true;
   }
 
   /** VerifySignature with Receptor's error texts. */
