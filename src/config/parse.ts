@@ -450,6 +450,10 @@ export function buildConfig(sections: RawSection[], options: ParseConfigOptions 
         } satisfies WorkCommandConfig);
         break;
       case 'work-kubernetes':
+        // KubeWorkerCfg.Prepare's first check, here where the value is still as written (its text quotes it so).
+        if (!['kubeconfig', 'incluster', 'runtime'].includes(str(v.authmethod).toLowerCase())) {
+          throw configError({ ...where, key: 'authmethod' }, `invalid AuthMethod: ${str(v.authmethod)}`, 'use kubeconfig, incluster or runtime');
+        }
         (cfg.workKubernetes ??= []).push({
           worktype: str(v.worktype),
           namespace: str(v.namespace),
@@ -686,10 +690,7 @@ export function workTypesInOrder(cfg: NodeConfig): (WorkCommandConfig | KubeWork
 /** KubeWorkerCfg.Prepare (pkg/workceptor/kubernetes.go), with its texts and in its order. */
 function checkKubeWorker(file: string, kc: KubeWorkerConfig): void {
   const at = (key: string): Where => entryWhere(file, kc.source, key);
-  const auth = kc.authmethod;
-  if (auth !== 'kubeconfig' && auth !== 'incluster' && auth !== 'runtime') {
-    throw configError(at('authmethod'), `invalid AuthMethod: ${auth}`, 'use kubeconfig, incluster or runtime');
-  }
+  const auth = kc.authmethod; // checked (and lower-cased) in buildConfig
   if (kc.namespace === '' && !(auth === 'kubeconfig' || kc.allowruntimeauth)) {
     throw configError(at('namespace'), 'must provide namespace when AuthMethod is not kubeconfig', 'add namespace, or allowruntimeauth: true');
   }

@@ -102,7 +102,7 @@ describe('work-kubernetes config', () => {
     ['worktype is required', '    image: a\n', /entry #2 \(work-kubernetes\): required parameter missing: worktype$/],
     ['an unknown key', '    worktype: k\n    image: a\n    namespace: n\n    imagee: b\n', /unknown key 'imagee'/],
     ['a bad bool', '    worktype: k\n    image: a\n    namespace: n\n    allowruntimepod: maybe\n', /bad value for 'allowruntimepod': could not parse maybe as boolean$/],
-    ['an unknown authmethod', '    worktype: k\n    image: a\n    authmethod: token\n', /invalid AuthMethod: token$/],
+    ['an unknown authmethod', '    worktype: k\n    image: a\n    authmethod: Token\n', /entry #2 \(work-kubernetes\): invalid AuthMethod: Token$/],
     ['no namespace outside kubeconfig', '    worktype: k\n    image: a\n', /must provide namespace when AuthMethod is not kubeconfig$/],
     ['kubeconfig with incluster', '    worktype: k\n    image: a\n    namespace: n\n    kubeconfig: /x\n', /can only provide KubeConfig when AuthMethod=kubeconfig$/],
     ['a missing kubeconfig file', '    worktype: k\n    image: a\n    authmethod: kubeconfig\n    kubeconfig: /nonexistent/kc\n', /error accessing kubeconfig file: stat \/nonexistent\/kc: no such file or directory$/],
