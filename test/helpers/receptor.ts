@@ -205,6 +205,41 @@ async function canConnect(path: string | { port: number }): Promise<boolean> {
   });
 }
 
+/** A receptor or meshctl node process started by spawnUntilListening. */
+export interface ListeningProcess {
+  child: ChildProcess;
+  /** Its control socket. */
+  sock: string;
+  /** Everything it wrote on stdout and stderr so far. */
+  output(): string;
+}
+
+/**
+ * Spawns a node process (receptor, or `meshctl node`) and resolves once its control socket `sock` accepts
+ * connections and `ready(output)` holds; rejects if it exits first or takes longer than `boundMs`.
+ * `started` sees the child at once, so a caller can stop it even when start-up fails.
+ */
+export async function spawnUntilListening(
+  what: string,
+  file: string,
+  args: string[],
+  opts: { sock: string; cwd: string; env?: NodeJS.ProcessEnv; boundMs: number; ready?: (output: string) => boolean; started?: (child: ChildProcess) => void },
+): Promise<ListeningProcess> {
+  const child = spawn(file, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
+  opts.started?.(child);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + opts.boundMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited ${child.exitCode} during start-up: ${out.trim()}`);
+    if (existsSync(opts.sock) && (await canConnect(opts.sock)) && (opts.ready?.(out) ?? true)) break;
+    if (Date.now() > deadline) throw new Error(`${what} did not finish start-up within ${opts.boundMs} ms: ${out.trim()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, sock: opts.sock, output: () => out };
+}
+
 /** Pids of this receptor's command runners and their descendants (runners detach from receptor's process group). */
 function workProcesses(dir: string): number[] {
   const parent = new Map<number, number>();

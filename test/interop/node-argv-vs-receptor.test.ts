@@ -5,13 +5,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect as netConnect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestPki, type TestPki } from '../helpers/certs.js';
-import { freePort, meshctlBin, requirePeers, runReceptorctl } from '../helpers/receptor.js';
+import { freePort, meshctlBin, requirePeers, runReceptorctl, spawnUntilListening, type ListeningProcess } from '../helpers/receptor.js';
 
 const BOUND_MS = 20_000;
 
@@ -42,14 +41,8 @@ async function stopChild(c: ChildProcess): Promise<void> {
 
 type Kind = 'receptor' | 'meshctl';
 
-interface Started {
-  child: ChildProcess;
-  sock: string;
-  output: () => string;
-}
-
 /** Starts `kind` with receptor's words plus a control socket; resolves once the socket accepts connections. */
-async function start(kind: Kind, label: string, words: string[]): Promise<Started> {
+async function start(kind: Kind, label: string, words: string[]): Promise<ListeningProcess> {
   const sub = await mkdtemp(path.join(dir, `${kind}-${label}-`));
   const sock = path.join(sub, 'ctl.sock');
   // `--node id=NAME` as receptor's tests write it, plus a datadir so nothing lands in /tmp/receptor.
@@ -57,30 +50,7 @@ async function start(kind: Kind, label: string, words: string[]): Promise<Starte
   args.splice(args.indexOf('--node') + 2, 0, `datadir=${path.join(sub, 'data')}`);
   args.push('--control-service', `filename=${sock}`);
   const [file, argv] = kind === 'receptor' ? [requirePeers().receptor, args] : [process.execPath, [meshctlBin(), 'node', ...args]];
-  const child = spawn(file, argv, { cwd: sub, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + BOUND_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${kind} exited ${child.exitCode} during start-up: ${out.trim()}`);
-    if (existsSync(sock) && (await canConnect(sock))) break;
-    if (Date.now() > deadline) throw new Error(`${kind} opened no control socket within ${BOUND_MS} ms: ${out.trim()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, sock, output: () => out };
-}
-
-function canConnect(sock: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect(sock);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+  return spawnUntilListening(kind, file, argv, { sock, cwd: sub, boundMs: BOUND_MS, started: (c) => running.push(c) });
 }
 
 /** receptorctl's `status --json`, without what differs from run to run (advertisement times). */

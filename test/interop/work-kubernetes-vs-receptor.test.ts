@@ -3,14 +3,13 @@
 // advertises the same work types, and each kube unit ends in the same State with the same Detail and ExtraData,
 // receptorctl's submit printing the same error. Also: `Initialization complete` is the last start-up line of both
 // (meshctl used to log it before its `listening on` lines).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect as netConnect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { meshctlBin, requirePeers, runReceptorctl } from '../helpers/receptor.js';
+import { meshctlBin, requirePeers, runReceptorctl, spawnUntilListening, type ListeningProcess } from '../helpers/receptor.js';
 
 const BOUND_MS = 20_000;
 
@@ -78,42 +77,20 @@ const kubeYaml = (sub: string, sock: string): string => `- node:
     allowruntimecommand: true
 `;
 
-interface Started {
-  child: ChildProcess;
-  sock: string;
-  output: () => string;
-}
-
-async function start(kind: Kind, label: string, env: Record<string, string>): Promise<Started> {
+async function start(kind: Kind, label: string, env: Record<string, string>): Promise<ListeningProcess> {
   const sub = await mkdtemp(path.join(dir, `${kind}-${label}-`));
   const sock = path.join(sub, 'ctl.sock');
   const config = path.join(sub, 'receptor.yaml');
   await writeFile(config, kubeYaml(sub, sock));
   const [file, argv] = kind === 'receptor' ? [requirePeers().receptor, ['-c', config]] : [process.execPath, [meshctlBin(), 'node', '-c', config]];
   // Only what a kube unit reads (plus PATH): nothing from this machine's own Kubernetes setup leaks in.
-  const child = spawn(file, argv, { cwd: sub, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } });
-  running.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + BOUND_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${kind} exited ${child.exitCode} during start-up: ${out.trim()}`);
-    if (existsSync(sock) && (await canConnect(sock)) && out.includes('Initialization complete')) break;
-    if (Date.now() > deadline) throw new Error(`${kind} did not finish start-up within ${BOUND_MS} ms: ${out.trim()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, sock, output: () => out };
-}
-
-function canConnect(sock: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect(sock);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
+  return spawnUntilListening(kind, file, argv, {
+    sock,
+    cwd: sub,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    boundMs: BOUND_MS,
+    ready: (out) => out.includes('Initialization complete'),
+    started: (c) => running.push(c),
   });
 }
 
