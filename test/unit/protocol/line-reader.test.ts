@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { LineReader } from '../../../src/protocol/line-reader.js';
 import { TRANSCRIPTS } from '../../fixtures/protocol/transcripts.js';
 
@@ -86,5 +86,51 @@ describe('line reader - edge cases', () => {
     expect(r.nextLine()).toBeNull();
     r.push(line.subarray(at));
     expect(r.nextLine()).toBe('{"TimeStr":"18.054µs"}');
+  });
+});
+
+describe('line reader - linear in the reply size', () => {
+  // Regression (issue 13, "Large replies"): push() joined the buffered partial line with every new chunk, so a
+  // one-line 74 MB reply arriving in 64 KiB chunks was copied ~1,100 times (152 s). Counting the joins pins the
+  // fix without timing anything: chunks that end no line are joined once, when the line's end arrives.
+  test('line reader - a line spread over 10,000 chunks is joined once, byte-exact, CRLF split across chunks', () => {
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < 10_000; i++) chunks.push(Buffer.from(`chunk-${i};`));
+    const body = Buffer.concat(chunks).toString();
+    const concat = vi.spyOn(Buffer, 'concat');
+    try {
+      const r = new LineReader();
+      for (const c of chunks) {
+        r.push(c);
+        expect(r.nextLine()).toBeNull();
+      }
+      expect(r.buffered).toBe(body.length);
+      r.push(Buffer.from('\r'));
+      expect(r.nextLine()).toBeNull();
+      r.push(Buffer.from('\nsecond\nthi'));
+      r.push(Buffer.from('rd\n'));
+      expect(r.nextLine()).toBe(body);
+      expect(r.nextLine()).toBe('second');
+      expect(r.nextLine()).toBe('third');
+      expect(r.nextLine()).toBeNull();
+      expect(r.buffered).toBe(0);
+      expect(concat.mock.calls.length).toBeLessThanOrEqual(2);
+      expect(concat.mock.calls.reduce((n, [parts]) => n + (parts as Buffer[]).length, 0)).toBeLessThanOrEqual(10_000 + 4);
+    } finally {
+      concat.mockRestore();
+    }
+  });
+
+  test('line reader - takeRest returns every unjoined chunk in order', () => {
+    const r = new LineReader();
+    r.push(Buffer.from('Streaming results\nab'));
+    r.push(Buffer.from('cd'));
+    r.push(Buffer.from('e\nf'));
+    expect(r.nextLine()).toBe('Streaming results');
+    expect(r.buffered).toBe(7);
+    expect(r.takeRest().toString()).toBe('abcde\nf');
+    expect(r.buffered).toBe(0);
+    r.push(Buffer.from('x\n'));
+    expect(r.nextLine()).toBe('x');
   });
 });
