@@ -11,7 +11,7 @@ import type { EntrySource, MeshConfig, NodeConfig } from '../config/types.js';
 import { MeshctlError } from '../errors.js';
 import { parseGoDurationMs } from '../protocol/duration.js';
 import { standardCommands } from './control/commands/index.js';
-import type { NodeServices, ReloadOutcome, SessionKind } from './control/context.js';
+import type { NodeFaults, NodeServices, ReloadOutcome, SessionKind } from './control/context.js';
 import { ByteBudget, DEFAULT_CONTROL_LIMITS, type ControlLimits } from './control/limits.js';
 import { closeListener, listenTcp, listenUnix } from './control/listeners.js';
 import { ControlSession } from './control/session.js';
@@ -69,6 +69,8 @@ export interface StartNodeOptions {
   logAddresses?: boolean;
   /** Where `work-kubernetes` units look for a cluster (kube-unit.ts); default: this process's environment. */
   kubeEnv?: KubeEnv;
+  /** Fault injection for tests (meshctl/testing): e.g. cut `work results` streams after N bytes. */
+  faults?: NodeFaults;
 }
 
 export interface ListenerAddress {
@@ -316,6 +318,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
       }
     },
     reload: () => reload(),
+    ...(options.faults ? { faults: options.faults } : {}),
   };
 
   // One budget for the requests of every control connection of this node (Unix, TCP, TLS, mesh).

@@ -19,6 +19,15 @@ export interface ReloadOutcome {
   error?: string;
 }
 
+/** Fault injection for tests (meshctl/testing; applied in src/node/control/fault.ts). */
+export interface NodeFaults {
+  /**
+   * Asked when a `work results` stream for `unitId` starts (after its `Streaming results` line): a number
+   * cuts the connection after that many bytes of results; undefined leaves the stream alone.
+   */
+  cutResults?(unitId: string): number | undefined;
+}
+
 export interface NodeServices {
   nodeId: string;
   /** What `status` reports as Version. */
@@ -37,4 +46,6 @@ export interface NodeServices {
    */
   dial(node: string, service: string, tlsName: string, signal: AbortSignal): Promise<Duplex>;
   reload(): Promise<ReloadOutcome>;
+  /** Fault injection asked for by tests (StartNodeOptions.faults). */
+  faults?: NodeFaults;
 }

@@ -4,6 +4,7 @@
 import { goFormatS } from '../../../protocol/go-json.js';
 import { goSplitN } from '../../../protocol/go-strings.js';
 import { streamResults } from '../../work/results.js';
+import { cuttingSink } from '../fault.js';
 import { CommandError, Workceptor } from '../../work/workceptor.js';
 import type { CommandHandler, ControlSession } from '../session.js';
 
@@ -164,7 +165,7 @@ export const workCommand: CommandHandler = async ({ params, json }, session) => 
     case 'submit':
       return submit(p, session);
     case 'list': {
-      const ids = typeof p.unitid === 'string' ? [p.unitid] : work.listIds();
+      const ids = typeof p.unitid === 'string' ? [p.unitid] : await work.listIds();
       // Unit IDs are the client's choice too (workUnitID): a unit called `__proto__` is listed like any other.
       const reply = Object.create(null) as Record<string, unknown>;
       for (const id of ids) reply[id] = (await work.find(id)).reply();
@@ -193,11 +194,19 @@ export const workCommand: CommandHandler = async ({ params, json }, session) => 
       const unit = await work.find(id);
       await work.processSignature(unit.status.WorkType, optStr(p, 'signature'), connIsUnix, Workceptor.signWorkOf(unit));
       await session.write(`Streaming results for work unit ${id}\n`);
-      await streamResults(unit, startPos, {
-        write: (chunk) => session.write(chunk),
-        ...(session.canLend ? { lend: (chunk: Buffer, returned: () => void) => session.lend(chunk, returned) } : {}),
-        signal: session.signal,
-      });
+      // A test asked for this stream to be cut (src/node/control/fault.ts): no lending, the last chunk is sliced.
+      const cut = session.node.faults?.cutResults?.(id);
+      await streamResults(
+        unit,
+        startPos,
+        cut !== undefined
+          ? cuttingSink(session.stream, cut, (chunk) => session.write(chunk), session.signal)
+          : {
+              write: (chunk) => session.write(chunk),
+              ...(session.canLend ? { lend: (chunk: Buffer, returned: () => void) => session.lend(chunk, returned) } : {}),
+              signal: session.signal,
+            },
+      );
       return null;
     }
     default:
