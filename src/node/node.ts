@@ -16,7 +16,8 @@ import { ByteBudget, DEFAULT_CONTROL_LIMITS, type ControlLimits } from './contro
 import { closeListener, listenTcp, listenUnix } from './control/listeners.js';
 import { ControlSession } from './control/session.js';
 import { prepareTlsServer, type PreparedTlsServer } from './control/tls.js';
-import { SilentLogger, StreamLogger, type NodeLogger } from './logger.js';
+import { mainLogger, SilentLogger, StreamLogger, type NodeLogger } from './logger.js';
+import { parseFirewallRules, type ParsedFirewall } from './mesh/firewall.js';
 import {
   DEFAULT_TIMERS,
   goMeshStatus,
@@ -123,10 +124,14 @@ function entryLabel(config: NodeConfig, source: EntrySource): string {
   return `${config.file ?? '<config>'}${source.line !== undefined ? `:${source.line}` : ''}: entry #${source.index} (${source.section})`;
 }
 
-function refuseUnsupported(config: NodeConfig): void {
-  if (config.node.firewallrules && config.node.firewallrules.length > 0) {
-    throw new MeshctlError('EBADCONFIG', `${config.file ?? '<config>'}: node firewallrules are not supported yet by the meshctl node`, {
-      hint: 'remove firewallrules',
+/** NodeCfg.Init's ParseFirewallRules: receptor's texts (`error in rule 0: unknown action: foo`) after the entry. */
+function refuseUnsupported(config: NodeConfig): ParsedFirewall {
+  try {
+    return parseFirewallRules(config.node.firewallrules ?? []);
+  } catch (err) {
+    const nodeEntry = config.entries.find((e) => e.section === 'node');
+    throw new MeshctlError('EBADCONFIG', `${nodeEntry ? entryLabel(config, nodeEntry) : (config.file ?? '<config>')}: ${(err as Error).message}`, {
+      hint: 'a rule is a map of action (accept, reject or drop) and optional fromnode, tonode, fromservice, toservice strings',
     });
   }
 }
@@ -184,7 +189,7 @@ function listenerAddress(section: string, l: ListenerHandle): MeshListenerAddres
 }
 
 export async function startNode(config: NodeConfig, options: StartNodeOptions = {}): Promise<NodeHandle> {
-  refuseUnsupported(config);
+  const firewall = refuseUnsupported(config);
   const logger = toLogger(options.logger, config);
   const nodeId = config.node.id;
   if (config.workSigning && config.workSigning.privatekey !== '') await mustExist(config.workSigning.privatekey);
@@ -211,7 +216,9 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     timers,
     ...(options.meshLimits ? { limits: options.meshLimits } : {}),
     workCommands: () => work?.workCommands() ?? [],
+    firewall: firewall.rules,
   });
+  for (const w of firewall.warnings) logger.warning(w);
   // Every remote unit waiting to reach its node listens for route changes.
   mesh.setMaxListeners(0);
 
@@ -445,7 +452,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
         }
       }
       if (cs.filename !== '') {
-        const server = await listenUnix(cs.filename, cs.permissions, (socket) => serve(socket, 'unix', 'unix socket'));
+        const server = await listenUnix(cs.filename, cs.permissions, (socket) => serve(socket, 'unix', '@'));
         server.on('error', (err) => logger.error(`Error accepting connection: ${err.message}`));
         servers.push(server);
         socketFiles.push(cs.filename);
@@ -505,8 +512,9 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     await mesh.close();
     throw err;
   }
-  if (options.logAddresses) for (const a of addresses) logger.info(`Node ${nodeId} listening on ${a.address}`);
-  logger.info('Initialization complete');
+  // Lines of receptor's main (cmd/receptor-cl/receptor.go): its own logger, no node_id suffix.
+  if (options.logAddresses) for (const a of addresses) mainLogger(logger).info(`Node ${nodeId} listening on ${a.address}`);
+  mainLogger(logger).info('Initialization complete');
 
   let closedResolve!: () => void;
   const closed = new Promise<void>((r) => (closedResolve = r));

@@ -144,7 +144,7 @@ describe('e2e - control characters in peer data', () => {
 
   it("e2e - control characters: the node's log line for the submit has the escaped ID and no raw ESC", () => {
     const line = nodeLog.split('\n').find((l) => l.includes('work unit of type cat submitted'));
-    expect(line).toMatch(new RegExp(`^INFO \\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d \\[${SHOWN.replace(/[\\[\]]/g, '\\$&')}\\] work unit of type cat submitted$`));
+    expect(line).toMatch(new RegExp(`^INFO \\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d \\[${SHOWN.replace(/[\\[\]]/g, '\\$&')}\\] work unit of type cat submitted \\{"node_id":"[^"]+"\\}$`));
     expect(nodeLog).not.toMatch(RAW);
   });
 });

@@ -54,6 +54,8 @@ export interface TestNodeOptions {
   logLevel?: 'error' | 'warning' | 'info' | 'debug';
   /** Extra YAML list items appended verbatim (each starting with `- `). */
   extraYaml?: string;
+  /** Extra keys of the `node` entry, verbatim, indented 4 spaces (e.g. `    firewallrules:` and its list). */
+  nodeYaml?: string;
   /** Reuse a directory (e.g. to restart a node on the same data dir); it is then not deleted by close(). */
   dir?: string;
   /** In-process only: where log lines go (default: nowhere). */
@@ -110,6 +112,7 @@ export async function writeTestNodeConfig(options: TestNodeOptions = {}): Promis
     '- node:',
     `    id: ${q(nodeId)}`,
     `    datadir: ${q(dataDir)}`,
+    ...(options.nodeYaml ? [options.nodeYaml.trimEnd()] : []),
     `- log-level: ${options.logLevel ?? 'info'}`,
     '- local-only',
     '- control-service:',

@@ -53,11 +53,13 @@ export class Dialer {
       }
       if (signal.aborted) return;
       if (!this.o.redial) {
+        // pkg/backends/utils.go dialerSession's texts.
         if (failed) this.o.logger.error(`Backend connection failed: ${failed.message}`);
+        else this.o.logger.error('Backend connection exited');
         return;
       }
-      if (failed) this.o.logger.warning(`Backend connection to ${this.o.label} failed (will retry): ${failed.message}`);
-      else this.o.logger.warning(`Backend connection to ${this.o.label} exited (will retry)`);
+      if (failed) this.o.logger.warning(`Backend connection failed (will retry): ${failed.message}`);
+      else this.o.logger.warning('Backend connection exited (will retry)');
       const wait = delay * (0.9 + Math.random() * 0.2);
       delay = Math.min(delay * 1.5, this.o.maxDelayMs);
       await new Promise<void>((resolve) => {

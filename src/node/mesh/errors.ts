@@ -19,7 +19,9 @@ export type MeshErrorKind =
   /** A bad argument (service name in use, empty name). */
   | 'EINVALID'
   /** A plain stream to a service that takes TLS (ConnType 2). */
-  | 'EINSECURE';
+  | 'EINSECURE'
+  /** A firewall rule of a node on the path rejected the traffic (node firewallrules, action reject). */
+  | 'EBLOCKED';
 
 const HINTS: Record<MeshErrorKind, string> = {
   ENOROUTE: 'check the node ID and the routes with `meshctl status`',
@@ -29,6 +31,7 @@ const HINTS: Record<MeshErrorKind, string> = {
   ESTREAMRESET: 'a link on the path went away or the other end closed the stream',
   ECLOSED: '',
   EINVALID: '',
+  EBLOCKED: 'a firewall rule of a node on the path rejects this traffic (node firewallrules)',
   EINSECURE: 'the service runs TLS inside the stream: name a tls-client (connect NODE SERVICE TLSCLIENT, a submit tlsclient)',
 };
 
@@ -48,6 +51,8 @@ export const PROBLEM = {
   serviceUnknown: 'service unknown',
   expired: 'message expired',
   timeout: 'timeout',
+  /** ProblemRejected: a reject firewall rule (pkg/netceptor/firewall_rules.go). */
+  rejected: 'blocked by firewall',
   /**
    * A plain dial to a TLS service. Receptor's text as its dialler reports it: the QUIC handshake of
    * a stream without TLS expects the service's throw-away certificate and gets a real one
@@ -67,6 +72,8 @@ export function errorFromProblem(problem: string): MeshError {
       return new MeshError('EEXPIRED', problem);
     case PROBLEM.timeout:
       return new MeshError('ETIMEOUT', problem);
+    case PROBLEM.rejected:
+      return new MeshError('EBLOCKED', problem);
     case PROBLEM.insecure:
       return new MeshError('EINSECURE', problem);
     default:

@@ -124,6 +124,8 @@ export class Link {
       close: (err) => this.close(err ? `connection to ${this.label} lost: ${err.message}` : `connection to ${this.label} lost`),
     });
     this.mux.sendControl({ type: 'hello', hello: { magic: HELLO_MAGIC, min: LINK_PROTOCOL_MIN, max: LINK_PROTOCOL_MAX, node: host.nodeId } });
+    // runProtocol's initial update loop (our HELLO plays its part).
+    host.logger.debug('Sending initial connection message');
   }
 
   /** The peer's node ID, or its address before the handshake. */
@@ -156,8 +158,8 @@ export class Link {
       case 'accept':
         return this.onAccept(m.accept.cost, m.accept.version);
       case 'reject':
-        // Receptor: "Received a rejection message from peer." then "remote node rejected the connection".
-        this.host.logger.warning(`Received a rejection message from peer ${this.label}: ${m.reject.reason}`);
+        // Receptor's text (runProtocol): the reason is in the rejecting node's own log.
+        this.host.logger.warning('Received a rejection message from peer.');
         this.host.rejected(this, m.reject.reason, true);
         this.close(`remote node rejected the connection: ${m.reject.reason}`);
         return;
@@ -205,6 +207,8 @@ export class Link {
     this.version = version;
     // The order of Receptor's checks in runProtocol: own ID, allowed peers, (nodecost), already connected.
     if (h.node === this.host.nodeId) return this.reject('it tried to connect using our own node ID');
+    // runProtocol: from here on every line of the node's log names this peer, until the next one connects.
+    this.host.logger.updateSuffix?.({ remote_id: h.node });
     if (this.policy.allowedpeers && !this.policy.allowedpeers.includes(h.node)) return this.reject('it is not in the allowed peers list');
     if (this.policy.requirePeerNodeIdInCert) {
       const der = this.transport.peerCertificate;
@@ -233,6 +237,7 @@ export class Link {
     this.state = 'up';
     clearTimeout(this.handshakeTimer);
     this.host.logger.info(`Connection established with ${this.remoteNode}`);
+    this.host.logger.debug('Stopping initial updates');
     this.host.up(this);
   }
 

@@ -18,7 +18,9 @@ import { SilentLogger, type NodeLogger } from '../logger.js';
 import { AdvertStore, nowNs, toMessage, type StoredAdvert } from './adverts.js';
 import { Dialer } from './dialer.js';
 import { errorFromProblem, MeshError, PROBLEM } from './errors.js';
+import { firewallDecision, type FirewallAction, type FirewallRule, type MessageAddress } from './firewall.js';
 import { Link, type LinkHost, type LinkPolicy } from './link.js';
+import { advertValue, costList, goDialError, goListenAddr, routingTableLines } from './log-text.js';
 import { loopbackMuxes } from './loopback.js';
 import type { Mux, MuxHost, MuxOptions } from './mux.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMERS, type MeshLimits, type MeshTimers } from './options.js';
@@ -40,6 +42,8 @@ export interface MeshOptions {
   workCommands?: () => WireWorkCommand[];
   /** Close the mesh when another node proves to own our ID (Receptor shuts down). Default true. */
   shutdownOnDuplicate?: boolean;
+  /** Node `firewallrules`, parsed by parseFirewallRules (firewall.ts), checked on every datagram and stream. */
+  firewall?: readonly FirewallRule[];
 }
 
 /** Receptor's `tcp-listener` / `ws-listener` parameters (ws adds `path`). */
@@ -221,15 +225,19 @@ export class Mesh extends EventEmitter<MeshEvents> {
   private adTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private readonly workCommands: () => WireWorkCommand[];
+  private readonly firewall: readonly FirewallRule[];
 
   constructor(options: MeshOptions) {
     super();
     if (options.nodeId === '') throw new MeshctlError('EBADCONFIG', 'mesh node ID must not be empty', { hint: 'set node id' });
     this.nodeId = options.nodeId;
     this.logger = options.logger ?? new SilentLogger();
+    // netceptor.New: every line of the node's logger names the node (pkg/logger appendSuffix).
+    this.logger.setSuffix?.({ node_id: this.nodeId });
     this.timers = { ...DEFAULT_TIMERS, ...options.timers };
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.workCommands = options.workCommands ?? (() => []);
+    this.firewall = options.firewall ?? [];
     this.routing = new RoutingState(this.nodeId);
     this.muxOptions = {
       window: this.limits.streamWindow,
@@ -268,6 +276,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
     });
     const a = server.address;
     const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    // pkg/backends/tcp.go TCPListener.Start (TLS listeners too).
+    this.logger.debug(`Listening on TCP ${goListenAddr(host, a.port)}`);
     return this.trackListener({ kind: o.tls ? 'tls' : 'tcp', address: a, url: `${h}:${a.port}`, close: () => server.close() });
   }
 
@@ -282,6 +292,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
     const a = server.address;
     const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
     const scheme = o.tls ? 'wss' : 'ws';
+    // pkg/backends/websockets.go WebsocketListener.Start.
+    this.logger.debug(`Listening on Websocket ${goListenAddr(host, a.port)} path ${path}`);
     return this.trackListener({ kind: scheme, address: a, url: `${scheme}://${h}:${a.port}${path.startsWith('/') ? path : `/${path}`}`, close: () => server.close() });
   }
 
@@ -293,7 +305,22 @@ export class Mesh extends EventEmitter<MeshEvents> {
     } catch (err) {
       throw new MeshctlError('EBADCONFIG', `tcp-peer: ${(err as Error).message}`, { hint: 'use HOST:PORT' });
     }
-    return this.startDialer(o, policy, (signal) => dialTcp({ address: o.address, tls: o.tls, signal, timeoutMs: this.timers.dialTimeoutMs }));
+    // pkg/backends/tcp.go TCPDialerCfg.Run and TCPDialer.Start.
+    this.logger.debug(`Running TCP peer connection ${o.address}`);
+    return this.startDialer(o, policy, async (signal) => {
+      let t: FrameTransport;
+      try {
+        t = await dialTcp({ address: o.address, tls: o.tls, signal, timeoutMs: this.timers.dialTimeoutMs });
+      } catch (err) {
+        // dialerSession logs Go's dial error ("dial tcp ADDR: connect: connection refused").
+        const e = err as Error;
+        const cause = (e as { cause?: unknown }).cause;
+        const text = goDialError(o.address, (e as NodeJS.ErrnoException).code === undefined && cause instanceof Error ? cause : e);
+        throw text === e.message ? e : Object.assign(new Error(text, { cause: e }), { code: (e as NodeJS.ErrnoException).code });
+      }
+      this.logger.debug(`TCPDialer connected to TCP ${o.address} Address ${t.remoteAddress}`);
+      return t;
+    });
   }
 
   addWsPeer(o: WsPeerOptions): PeerHandle {
@@ -312,6 +339,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
       // Receptor's WebsocketDialerCfg.Prepare text.
       throw new MeshctlError('EBADCONFIG', 'ws-peer: extra header must be in the form key:value', { hint: 'e.g. extraheader: "Authorization: Bearer x"' });
     }
+    // pkg/backends/websockets.go WebsocketDialerCfg.Run.
+    this.logger.debug(`Running Websocket peer connection ${o.address}`);
     return this.startDialer(o, policy, (signal) =>
       dialWs({ url: o.address, tls: o.tls, signal, timeoutMs: this.timers.dialTimeoutMs, ...(o.extraheader ? { extraHeader: o.extraheader } : {}) }),
     );
@@ -446,7 +475,11 @@ export class Mesh extends EventEmitter<MeshEvents> {
     if (this.closing || this.recalcTimer) return;
     this.recalcTimer = setTimeout(() => {
       this.recalcTimer = undefined;
-      if (this.routing.recompute()) this.emit('routes', Object.fromEntries(this.routing.table));
+      // updateRoutingTable: the debug line, then printRoutingTable's info lines, on every run.
+      this.logger.debug('Re-calculating routing table');
+      const changed = this.routing.recompute();
+      if (this.logger.enabled('info')) for (const l of routingTableLines(this.routing.costs, this.routing.table)) this.logger.info(l);
+      if (changed) this.emit('routes', Object.fromEntries(this.routing.table));
     }, this.timers.routeRecalcDelayMs);
   }
 
@@ -458,6 +491,9 @@ export class Mesh extends EventEmitter<MeshEvents> {
     const costs = new Map<string, number>();
     for (const [node, link] of up) costs.set(node, link.cost);
     const update = this.routing.makeUpdate(costs, suspectedDuplicate);
+    const conns = costList(Object.entries(update.Connections)).join(' ');
+    if (suspectedDuplicate === 0) this.logger.debug(`Sending routing update ${update.UpdateID}. Connections: ${conns}`);
+    else this.logger.warning(`Sending duplicate node notification ${update.UpdateID}. Connections: ${conns}`);
     for (const link of up.values()) link.send({ type: 'route', update });
   }
 
@@ -477,6 +513,14 @@ export class Mesh extends EventEmitter<MeshEvents> {
       this.logger.error(`Duplicate node ID ${this.nodeId} detected via ${link.remoteNode}`);
       this.sendRouteUpdate(r.suspectEpoch);
       return;
+    }
+    if (r.forward) {
+      // handleRoutingUpdate logs each update it has not seen before.
+      if (u.SuspectedDuplicate !== 0) {
+        this.logger.warning(`Node ${u.NodeID} with epoch ${u.UpdateEpoch} sent update ${u.UpdateID} suspecting a duplicate node with epoch ${u.SuspectedDuplicate}`);
+      } else {
+        this.logger.debug(`Received routing update ${u.UpdateID} from ${u.NodeID} via ${link.remoteNode}`);
+      }
     }
     if (r.newNode) this.scheduleFlood(0);
     if (r.changed) this.scheduleRecalc();
@@ -501,6 +545,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   }
 
   private onAdvert(link: Link, a: AdvertMessage): void {
+    this.logger.debug(`Received service advertisement from ${a.NodeID}`);
     if (a.NodeID === this.nodeId) return;
     if (!this.adverts.apply(a)) return;
     for (const [node, l] of this.upConnections()) if (node !== link.remoteNode) l.send({ type: 'advert', advert: a });
@@ -533,7 +578,10 @@ export class Mesh extends EventEmitter<MeshEvents> {
     const up = this.upConnections();
     for (const [name, s] of this.services) {
       if (!s.options.advertise) continue;
-      const msg = toMessage(this.ownAdvert(name, s.options));
+      const own = this.ownAdvert(name, s.options);
+      // sendServiceAd logs each advert it floods, connected or not.
+      if (this.logger.enabled('debug')) this.logger.debug(`Sending service advertisement: ${advertValue(own)}`);
+      const msg = toMessage(own);
       this.adverts.apply(msg);
       for (const l of up.values()) l.send({ type: 'advert', advert: msg });
     }
@@ -557,6 +605,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
     const o: Required<ServiceOptions> = { advertise: options.advertise ?? true, tags: options.tags ?? null, connType: options.connType ?? 1 };
     const entry = { handler, options: o };
     this.services.set(name, entry);
+    // pkg/netceptor/conn.go listen.
+    this.logger.debug(`${this.nodeId} added service ${name} to listener registry`);
     if (o.advertise) {
       this.adverts.apply(toMessage(this.ownAdvert(name, o)));
       this.scheduleAdverts();
@@ -590,6 +640,18 @@ export class Mesh extends EventEmitter<MeshEvents> {
       hopsToLive: this.limits.maxForwardingHops,
       ...(options.tls === undefined ? {} : { tls: options.tls }),
     };
+    // handleMessageData runs the rules on the messages a node sends too.
+    const blocked = this.streamFirewall(info);
+    if (blocked === 'reject') throw new MeshError('EBLOCKED', PROBLEM.rejected);
+    if (blocked === 'drop') {
+      // Nothing leaves: the dial waits out its timeout, as it would for a drop further on.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, options.timeoutMs ?? this.timers.openTimeoutMs);
+        options.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+      if (options.signal?.aborted) throw new MeshError('ETIMEOUT', 'dial cancelled');
+      throw new MeshError('ETIMEOUT', PROBLEM.timeout);
+    }
     let mux: Mux;
     if (target === this.nodeId) {
       mux = this.loop[0];
@@ -639,6 +701,11 @@ export class Mesh extends EventEmitter<MeshEvents> {
   /** An OPEN arrived on some link (or the loopback): accept it here, or relay it toward its node. */
   private onOpen(mux: Mux, port: Port, info: OpenInfo): void {
     if (this.closing) return mux.refuse(port, 'node shutting down');
+    // The rules come first, as in handleMessageData. A dropped open is left unanswered: the opener's dial
+    // times out and its reset clears the port here.
+    const blocked = this.streamFirewall(info);
+    if (blocked === 'drop') return;
+    if (blocked === 'reject') return mux.refuse(port, PROBLEM.rejected);
     if (info.toNode === this.nodeId) {
       const svc = this.services.get(info.toService);
       if (!svc) return mux.refuse(port, PROBLEM.serviceUnknown);
@@ -676,6 +743,14 @@ export class Mesh extends EventEmitter<MeshEvents> {
    * `no route to node` / `service unknown` for our own datagrams (Receptor returns them from WriteTo).
    */
   private routeDatagram(d: Datagram): void {
+    if (this.firewall.length > 0) {
+      const action = firewallDecision(this.firewall, d);
+      if (action === 'drop') return;
+      if (action === 'reject') {
+        if (d.fromService !== 'unreach') this.sendUnreachable(d, PROBLEM.rejected);
+        return;
+      }
+    }
     if (d.toNode === this.nodeId) return this.deliverDatagram(d);
     if (d.hopsToLive <= 0) {
       if (d.fromService !== 'unreach') this.sendUnreachable(d, PROBLEM.expired);
@@ -698,14 +773,15 @@ export class Mesh extends EventEmitter<MeshEvents> {
       return;
     }
     if (d.toService === 'unreach') {
-      let msg: { FromService?: unknown; Problem?: unknown };
+      let msg: { FromNode?: unknown; ToNode?: unknown; FromService?: unknown; ToService?: unknown; Problem?: unknown };
       try {
         msg = JSON.parse(d.data.toString('utf8')) as typeof msg;
       } catch {
         return;
       }
       if (typeof msg.FromService !== 'string' || typeof msg.Problem !== 'string') return;
-      this.logger.warning(`Received unreachable message from ${d.fromNode}: ${msg.Problem}`);
+      // handleUnreachable's text: the unreach datagram's own addresses and hop count, then the problem.
+      this.logger.warning(`Received unreachable message from ${d.fromNode} (service ${d.fromService}) to ${d.toNode} (service ${d.toService}): ttl ${d.hopsToLive}, data ${msg.Problem}`);
       this.datagramListeners.get(msg.FromService)?.unreachable(msg.Problem, d.fromNode);
       return;
     }
@@ -713,6 +789,28 @@ export class Mesh extends EventEmitter<MeshEvents> {
     if (l) return l.data(d);
     if (d.fromNode === this.nodeId) throw new MeshError('ESERVICEUNKNOWN', PROBLEM.serviceUnknown);
     if (d.fromService !== 'unreach') this.sendUnreachable(d, PROBLEM.serviceUnknown);
+  }
+
+  /**
+   * The rules for a stream. Receptor's streams are QUIC over data messages, every packet checked at every
+   * node: a stream works only if the opener's packets (opener -> service) and the service's answers
+   * (service -> opener) both pass, and the rules cannot change while it runs. So one check per direction
+   * at the open decides for the whole stream. A reject sends receptor's unreach message ("blocked by
+   * firewall") to the node whose packet was refused, as the first QUIC packet would cause. Receptor's dialler
+   * then waits for its handshake timeout (it acts on "service unknown" only, conn.go MonitorUnreachable); here
+   * the open fails at once with that text.
+   */
+  private streamFirewall(info: OpenInfo): FirewallAction {
+    if (this.firewall.length === 0) return 'accept';
+    const there: MessageAddress = { fromNode: info.fromNode, fromService: info.fromService, toNode: info.toNode, toService: info.toService };
+    const back: MessageAddress = { fromNode: info.toNode, fromService: info.toService, toNode: info.fromNode, toService: info.fromService };
+    for (const m of [there, back]) {
+      const action = firewallDecision(this.firewall, m);
+      if (action === 'accept') continue;
+      if (action === 'reject') this.sendUnreachable({ ...m, hopsToLive: 0, data: Buffer.alloc(0) }, PROBLEM.rejected);
+      return action;
+    }
+    return 'accept';
   }
 
   private trySend(d: Datagram): void {

@@ -95,7 +95,8 @@ describe('runNode lifecycle', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(await exchange(sock, '{"command":"status","requested_fields":["NodeID"]}\n')).toEqual(['{"NodeID":"n1"}']);
-    expect(stderr()).toMatch(/^INFO \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d Running control service control$/m);
+    // Receptor 1.6.5's suffix: the node's lines name it (pkg/logger appendSuffix).
+    expect(stderr()).toMatch(/^INFO \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d Running control service control \{"node_id":"n1"\}$/m);
     expect(stderr()).toContain(`listening on ${sock}`);
     ac.abort();
     expect(await running).toBe(0);

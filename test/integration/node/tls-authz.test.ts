@@ -90,7 +90,7 @@ describe('TLS control service on the mesh', () => {
     expect(await exchange(sock, 'connect executor control wrong\n{"command":"status","requested_fields":["NodeID"]}\n')).toEqual(['Connecting']);
     await waitUntil(() => logs.some((l) => l.includes('x509: certificate is valid for Receptor node ID rogue, not controller')), 'the executor logging the refusal');
     expect(logs.find((l) => l.includes('x509: certificate is valid for Receptor node ID rogue'))).toMatch(
-      /^executor: ERROR .*TLS handshake error on control service control from controller:\w+: x509: certificate is valid for Receptor node ID rogue, not controller$/,
+      /^executor: ERROR .*TLS handshake error on control service control from controller:\w+: x509: certificate is valid for Receptor node ID rogue, not controller \{"node_id":"executor","remote_id":"\w+"\}$/,
     );
   });
 

@@ -140,7 +140,7 @@ describe('TLS with a CA and certificates of one subject (Receptor test PKI)', ()
     expect(await firstLine(tlsPort(), { ...trustAny, cert: expired.certPem, key: expired.keyPem })).toBe('closed');
     expect(await firstLine(tlsPort(), { ...trustAny, cert: impostor.pem, key: impostor.keyPem })).toBe('closed');
     await waitUntil(() => logs.filter((l) => l.includes('TLS handshake error')).length === 3, 'three refusals logged');
-    const refusals = logs.filter((l) => l.includes('TLS handshake error')).map((l) => l.replace(/^executor: ERROR \S+ \S+ /, ''));
+    const refusals = logs.filter((l) => l.includes('TLS handshake error')).map((l) => l.replace(/^executor: ERROR \S+ \S+ /, '').replace(/ \{"node_id":[^}]*\}$/, ''));
     expect(refusals[0]).toBe('TLS handshake error: client certificate rejected: x509: certificate signed by unknown authority. Closing socket.');
     expect(refusals[1]).toMatch(/^TLS handshake error: client certificate rejected: x509: certificate has expired or is not yet valid: current time \S+ is after \S+\. Closing socket\.$/);
     expect(refusals[2]).toBe('TLS handshake error: client certificate rejected: x509: certificate signed by unknown authority. Closing socket.');

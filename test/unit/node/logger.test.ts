@@ -36,4 +36,36 @@ describe('node logger', () => {
     expect(lines[0]).toMatch(/^WARNING .* bad id x\\nERROR 2024\/01\/01 00:00:00 forged\\rline$/);
     expect(lines[1]).toMatch(/^ERROR .* a message that ends in a newline$/);
   });
+
+  it('node logger - receptor 1.6.5 suffix: {"node_id":"x"} once set, remote_id added by updateSuffix, none on the unsuffixed (main) logger', () => {
+    const { logger, text } = capture();
+    logger.info('before the mesh');
+    logger.setSuffix({ node_id: 'x' });
+    logger.debug('Listening on TCP [::]:1');
+    logger.updateSuffix({ remote_id: 'y' });
+    logger.info('   a: b(1.00) ');
+    logger.updateSuffix({ remote_id: 'z' });
+    logger.warning('later');
+    logger.unsuffixed().info('Initialization complete');
+    const lines = text().trimEnd().split('\n').map((l) => l.replace(/^(\w+) \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, '$1 '));
+    expect(lines).toEqual([
+      'INFO before the mesh',
+      'DEBUG Listening on TCP [::]:1 {"node_id":"x"}',
+      // printRoutingTable's trailing space, then appendSuffix's " %s": two spaces, as receptor prints it.
+      'INFO    a: b(1.00)  {"node_id":"x","remote_id":"y"}',
+      'WARNING later {"node_id":"x","remote_id":"z"}',
+      'INFO Initialization complete',
+    ]);
+  });
+
+  it('node logger - the unsuffixed logger follows the level of the node logger', () => {
+    const { logger, text } = capture();
+    const main = logger.unsuffixed();
+    logger.level = 'error';
+    main.info('hidden');
+    logger.level = 'info';
+    main.info('shown');
+    expect(text()).not.toContain('hidden');
+    expect(text()).toContain('shown');
+  });
 });

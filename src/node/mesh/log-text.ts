@@ -1,0 +1,73 @@
+// Texts of Receptor 1.6.5's mesh log lines that print Go values (fmt's %v of a struct, a time.Time, a listener's
+// net.Addr), so `meshctl node --log-level debug` prints what receptor prints for the same event.
+import type { StoredAdvert } from './adverts.js';
+
+/**
+ * A listener's address as Go's net.Listener Addr().String() shows it: Go opens "0.0.0.0" (and "") as a
+ * dual-stack socket, so receptor logs `Listening on TCP [::]:PORT` for the default bindaddr.
+ */
+export function goListenAddr(bindaddr: string, port: number): string {
+  if (bindaddr === '' || bindaddr === '0.0.0.0' || bindaddr === '::') return `[::]:${port}`;
+  return bindaddr.includes(':') ? `[${bindaddr}]:${port}` : `${bindaddr}:${port}`;
+}
+
+/** time.Time.String(): `2026-11-29 12:48:33.229446045 +0000 UTC m=+5.266213179` (m: seconds since start). */
+export function goTimeValue(ns: bigint, monotonicMs: number = performance.now()): string {
+  const ms = Number(ns / 1_000_000n);
+  const d = new Date(ms);
+  const offMin = -d.getTimezoneOffset();
+  const local = new Date(ms + offMin * 60_000);
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  // Go's String uses the .999999999 layout: trailing zeros of the fraction are dropped.
+  let frac = (ns % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+  if (frac !== '') frac = '.' + frac;
+  const sign = offMin >= 0 ? '+' : '-';
+  const abs = Math.abs(offMin);
+  const zone = offMin === 0 ? 'UTC' : (new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((x) => x.type === 'timeZoneName')?.value ?? '');
+  const mono = `m=+${(monotonicMs / 1000).toFixed(9)}`;
+  return (
+    `${p(local.getUTCFullYear(), 4)}-${p(local.getUTCMonth() + 1)}-${p(local.getUTCDate())} ` +
+    `${p(local.getUTCHours())}:${p(local.getUTCMinutes())}:${p(local.getUTCSeconds())}${frac} ` +
+    `${sign}${p(Math.floor(abs / 60))}${p(abs % 60)} ${zone} ${mono}`
+  );
+}
+
+/**
+ * fmt's %v of a *ServiceAdvertisement, as sendServiceAd logs it:
+ * `&{a control 2026-11-29 12:48:33.229446045 +0000 UTC m=+5.266213179 1 map[type:Control Service] [{echo false}]}`
+ * (fmt prints map keys sorted; a nil map as `map[]`, a nil slice as `[]`).
+ */
+export function advertValue(a: StoredAdvert): string {
+  const tags = Object.keys(a.Tags ?? {})
+    .sort()
+    .map((k) => `${k}:${(a.Tags ?? {})[k]}`)
+    .join(' ');
+  const wc = (a.WorkCommands ?? []).map((w) => `{${w.WorkType} ${w.Secure}}`).join(' ');
+  return `&{${a.NodeID} ${a.Service} ${goTimeValue(a.timeNs)} ${a.ConnType} map[${tags}] [${wc}]}`;
+}
+
+/** `b(1.00) c(1.00)`: a node's connections as sendRoutingUpdate and printRoutingTable write them. */
+export function costList(costs: Iterable<[string, number]>): string[] {
+  return [...costs].map(([node, cost]) => `${node}(${cost.toFixed(2)})`);
+}
+
+/**
+ * printRoutingTable's lines (info level): `Known Connections:`, `   a: b(1.00) ` per node (the trailing space
+ * is receptor's), `Routing Table:`, `   b via b` per destination.
+ */
+export function routingTableLines(costs: ReadonlyMap<string, ReadonlyMap<string, number>>, table: ReadonlyMap<string, string>): string[] {
+  const lines = ['Known Connections:'];
+  for (const [node, peers] of costs) lines.push(`   ${node}: ${costList(peers).map((c) => `${c} `).join('')}`);
+  lines.push('Routing Table:');
+  for (const [dest, hop] of table) lines.push(`   ${dest} via ${hop}`);
+  return lines;
+}
+
+/** Go's text for a refused TCP dial (`dial tcp 127.0.0.1:1: connect: connection refused`), else the message. */
+export function goDialError(address: string, err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return `dial tcp ${address}: connect: connection refused`;
+  if (code === 'EHOSTUNREACH') return `dial tcp ${address}: connect: no route to host`;
+  if (code === 'ENETUNREACH') return `dial tcp ${address}: connect: network is unreachable`;
+  return err.message;
+}
