@@ -233,6 +233,22 @@ describe('testing - startMesh', () => {
     await mesh.node('a').waitForRoutes(['b']);
   });
 
+  it('testing - a cut on the executing node cuts the stream the submitting node mirrors; the remote unit resumes and its output stays whole', async () => {
+    mesh = await startMesh({
+      nodes: ['controller', { id: 'executor', workCommands: [{ worktype: 'cat', command: 'cat' }] }],
+      links: [['controller', 'executor']],
+    });
+    const cut = mesh.node('executor').cutResults(1000);
+    const client = mesh.client('controller');
+    const payload = Buffer.alloc(100_000, 'remote ');
+    const { unitid } = await client.workSubmit({ workType: 'cat', node: 'executor' }, payload);
+    await cut.hit; // the controller's remote unit reads results through the executor's control service
+    const final = await client.waitForUnit(unitid, { timeoutMs: 30_000, pollMs: 100 });
+    expect(final.State).toBe(2);
+    expect((await collect(client.workResults(unitid))).equals(payload)).toBe(true);
+    expect(cut.count).toBe(1);
+  });
+
   it('testing - work submitted on one node runs on another, and a cut on the submitting node cuts its client stream', async () => {
     mesh = await startMesh({
       nodes: ['controller', 'hop', { id: 'executor', workCommands: [{ worktype: 'cat', command: 'cat' }] }],
