@@ -66,7 +66,7 @@ export interface CutResultsOptions {
 }
 
 export interface ResultsCut {
-  /** Resolves with the unit ID when a stream was cut (the first one, with `every`). */
+  /** Resolves with the unit ID when a stream was cut (the first one, with `every`); with '' if the node stops first. */
   readonly hit: Promise<string>;
   /** How many streams were cut so far. */
   readonly count: number;
@@ -219,7 +219,9 @@ class TestNodeImpl implements TestNode {
   }
 
   get unitsDir(): string {
-    return this.node.unitsDir;
+    if (this.handle) return this.handle.unitsDir;
+    const node = this.entries.find((e) => typeof e === 'object' && Object.keys(e)[0]?.toLowerCase() === 'node') as { [k: string]: { datadir: string } };
+    return path.join(Object.values(node)[0]!.datadir, this.nodeId);
   }
 
   async start(): Promise<void> {
@@ -280,6 +282,8 @@ class TestNodeImpl implements TestNode {
     if (this.gone) throw new Error(`test node ${this.nodeId} was stopped for good; start a new one`);
     const h = this.handle;
     this.handle = undefined;
+    // Down with its programs left running: if the start below fails, stop() still takes them back and ends them.
+    this.current = 'killed';
     await h?.close({ keepWork: true });
     await this.start();
   }
