@@ -143,12 +143,13 @@ function docsExample(heading: string): string {
 
 describe('testing package - meshctl/testing as a consumer imports it', () => {
   let dir: string;
+  // tsc and the bundles may have to run first; generous for a shared 2-core machine.
   beforeAll(() => {
     ensureLibBuilt();
     dir = mkdtempSync(join(os.tmpdir(), 'meshctl-consumer-'));
     mkdirSync(join(dir, 'node_modules'));
     symlinkSync(ROOT, join(dir, 'node_modules', 'meshctl'), 'dir');
-  });
+  }, 240_000);
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -198,7 +199,7 @@ describe('testing package - meshctl/testing as a consumer imports it', () => {
       expect(o.dirs.length).toBe(7);
       expect(o.dirsLeft).toEqual([]);
       for (const d of o.dirs) expect(existsSync(d)).toBe(false);
-    });
+    }, 180_000);
   }
 
   it('testing package - the vitest example of docs/testing.md passes in the consumer project', () => {
@@ -222,5 +223,5 @@ describe('testing package - meshctl/testing as a consumer imports it', () => {
     expect(r.stdout + r.stderr).toMatch(/Tests\s+\d+ passed/);
     expect(r.stdout + r.stderr).not.toMatch(/failed/);
     expect(r.status).toBe(0);
-  });
+  }, 180_000);
 });

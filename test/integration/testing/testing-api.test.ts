@@ -76,7 +76,7 @@ afterEach(async () => {
   mesh = undefined;
 });
 
-describe('testing - startNode', () => {
+describe('testing - startNode', { timeout: 90_000 }, () => {
   it('testing - startNode with options: real ports for port 0, a working socket, and stop() removes the directory', async () => {
     node = await startNode({ workCommands: [{ worktype: 'cat', command: 'cat' }], tcp: true, listen: true });
     expect(node.state).toBe('running');
@@ -190,7 +190,7 @@ describe('testing - startNode', () => {
   });
 });
 
-describe('testing - startMesh', () => {
+describe('testing - startMesh', { timeout: 90_000 }, () => {
   const connected = (m: TestMesh, a: string, b: string): boolean => m.node(a).node.mesh.status().Connections.some((c) => c.NodeID === b);
 
   it('testing - startMesh links the nodes and returns once every node routes to every other (waitForRoutes)', async () => {
