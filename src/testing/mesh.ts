@@ -145,9 +145,12 @@ export async function startMesh(topology: MeshTopology): Promise<TestMesh> {
     },
     async stop() {
       await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
-      await Promise.all([...nodes.values()].map((n) => n.stop()));
+      // Every node and link is stopped and the directory removed even if one node fails to stop; then that error.
+      const results = await Promise.allSettled([...nodes.values()].map((n) => n.stop()));
       await Promise.all(states.map((s) => s.proxy.close()));
       await rm(dir, { recursive: true, force: true });
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     },
     async [Symbol.asyncDispose]() {
       await mesh.stop();

@@ -274,8 +274,11 @@ class TestNodeImpl implements TestNode {
     this.current = 'stopped';
     for (const c of this.cuts) c.hit('');
     this.cuts.clear();
-    await h?.close();
-    if (this.ownsDir) await rm(this.dir, { recursive: true, force: true });
+    try {
+      await h?.close();
+    } finally {
+      if (this.ownsDir) await rm(this.dir, { recursive: true, force: true });
+    }
   }
 
   async restart(): Promise<void> {

@@ -102,6 +102,17 @@ describe('testing - startNode', { timeout: 90_000 }, () => {
     expect((await collect(node.client().workResults(unitid))).toString()).toBe('from-yaml\n');
   });
 
+  it('testing - a handle is AsyncDisposable: leaving an `await using` scope stops the node and removes its directory', async () => {
+    let dir = '';
+    {
+      await using n = await startNode();
+      dir = n.dir;
+      expect(existsSync(n.socketPath)).toBe(true);
+    }
+    expect(dir).toMatch(/meshctl-test-/);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('testing - startNode refuses an id that contradicts the YAML, naming both', async () => {
     await expect(startNode({ id: 'a', config: [{ node: { id: 'b' } }] })).rejects.toThrow("id 'a' and the config's node id 'b' differ");
   });
