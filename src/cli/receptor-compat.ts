@@ -24,6 +24,7 @@ const TYPE_TEXT: Record<FieldType, string> = {
   bool: 'bool',
   stringList: '[]string (may be repeated)',
   floatMap: 'JSON dict of string to float64',
+  stringMap: 'JSON dict of string to string',
   mapList: 'JSON list of JSON dict of JSON data to JSON data',
 };
 
@@ -100,5 +101,7 @@ export function receptorWording(err: unknown): string {
   if ((r = /^unknown key '([^']*)'$/.exec(problem))) return `config error: unknown field name ${r[1]}`;
   if (problem.startsWith('required parameter missing: ')) return `error in ${where}: ${problem}`;
   if (problem === 'a parameter before any section') return 'parameter specified before command';
+  // cmdline's text for a value it cannot convert (src/config/coerce.ts gives the conversion's own words).
+  if ((r = /^bad value for '([^']*)': (.*)$/.exec(problem))) return `error setting config value for field ${r[1]}: ${r[2]}`;
   return problem;
 }

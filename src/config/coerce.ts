@@ -76,6 +76,7 @@ const GO_TYPE: Record<FieldType, string> = {
   bool: 'bool',
   stringList: '[]string',
   floatMap: 'map[string]float64',
+  stringMap: 'map[string]string',
   mapList: '[]netceptor.FirewallRuleData',
 };
 
@@ -93,7 +94,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  */
 export function coerceValue(type: FieldType, value: unknown, existing?: unknown): unknown {
   if (value === null || value === undefined) {
-    if (type === 'stringList' || type === 'floatMap' || type === 'mapList') return undefined;
+    if (type === 'stringList' || type === 'floatMap' || type === 'stringMap' || type === 'mapList') return undefined;
     throw new CoerceError('value cannot be nil');
   }
   switch (type) {
@@ -137,16 +138,48 @@ export function coerceValue(type: FieldType, value: unknown, existing?: unknown)
       }
       return out;
     }
+    case 'stringMap': {
+      // pyroscope-client's tags and httpheaders (map[string]string).
+      let map: unknown = value;
+      if (typeof value === 'string' && value.startsWith('{')) map = parseJson(value);
+      if (!isPlainObject(map)) return typeError(type);
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(map)) {
+        if (typeof v !== 'string') throw new CoerceError(`invalid value ${String(v)}: must be type string`);
+        out[k] = v;
+      }
+      return out;
+    }
     case 'mapList': {
+      // node firewallrules ([]netceptor.FirewallRuleData). cmdline converts each item with a type assertion: a
+      // YAML map passes, anything else fails, and so does every map of a JSON string (the command-line form),
+      // which decodes as map[string]interface{}: receptor 1.6.5 cannot take firewall rules on its command line.
       let list: unknown = value;
-      if (typeof value === 'string' && value.startsWith('[')) list = parseJson(value);
+      const fromJson = typeof value === 'string' && value.startsWith('[');
+      if (fromJson) list = parseJson(value);
       if (!Array.isArray(list)) return typeError(type);
       return list.map((item) => {
-        if (!isPlainObject(item)) throw new CoerceError(`invalid value ${String(item)}: must be type map`);
+        if (!isPlainObject(item) || fromJson) throw new CoerceError(`invalid value ${goPercentS(item)}: must be type ${GO_TYPE.mapList.slice(2)}`);
         return item;
       });
     }
   }
+}
+
+/** fmt's %s of a decoded JSON value, as cmdline's "invalid value %s" shows it (`map[action:foo]`). */
+function goPercentS(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return `%!s(float64=${v})`;
+  if (typeof v === 'boolean') return `%!s(bool=${v})`;
+  if (v === null) return '%!s(<nil>)';
+  if (Array.isArray(v)) return `[${v.map(goPercentS).join(' ')}]`;
+  if (isPlainObject(v)) {
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${goPercentS(v[k])}`)
+      .join(' ')}]`;
+  }
+  return String(v);
 }
 
 function parseJson(text: string): unknown {

@@ -2,6 +2,7 @@
 // by the Go config structs (struct tags `required`, `default`, `barevalue`) that ghjm/cmdline reads:
 //   node              pkg/types/main.go NodeCfg
 //   log-level, trace  pkg/logger/logger.go LoglevelCfg, TraceCfg
+//   pyroscope-client  pkg/types/main.go ReceptorPyroscopeCfg
 //   control-service   pkg/controlsvc/controlsvc.go CmdlineConfigUnix
 //   tls-server/client pkg/netceptor/tlsconfig.go TLSServerConfig, TLSClientConfig
 //   work-command, work-signing, work-verification   pkg/workceptor/command.go
@@ -11,7 +12,7 @@
 //   tcp-server/client pkg/services/tcp_proxy.go
 // Parameter names are matched case-insensitively (cmdline getFieldByName lower-cases both sides).
 
-export type FieldType = 'string' | 'int' | 'float' | 'bool' | 'stringList' | 'floatMap' | 'mapList';
+export type FieldType = 'string' | 'int' | 'float' | 'bool' | 'stringList' | 'floatMap' | 'stringMap' | 'mapList';
 
 export interface FieldSpec {
   /** Lower-case parameter name (the Go field name lower-cased). */
@@ -60,6 +61,25 @@ export const SECTIONS: readonly SectionSpec[] = [
   },
   { name: 'log-level', singleton: true, support: 'yes', fields: [s('level', { bare: true, default: 'error' })] },
   { name: 'trace', singleton: true, support: 'ignored', fields: [] },
+  {
+    // pkg/types/main.go ReceptorPyroscopeCfg: receptor profiles itself to a Pyroscope server (nothing to
+    // profile in Go terms here); accepted so a receptor config starts, and has no effect.
+    name: 'pyroscope-client',
+    singleton: true,
+    support: 'ignored',
+    fields: [
+      s('applicationname'),
+      { key: 'tags', type: 'stringMap' },
+      s('serveraddress'),
+      s('basicauthuser'),
+      s('basicauthpassword'),
+      s('tenantid'),
+      s('uploadrate'),
+      { key: 'profiletypes', type: 'stringList' },
+      b('disablegcruns'),
+      { key: 'httpheaders', type: 'stringMap' },
+    ],
+  },
   { name: 'local-only', singleton: true, support: 'yes', fields: [b('local')] },
   {
     name: 'control-service',

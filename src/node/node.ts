@@ -480,7 +480,8 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     }
     const entries = backendEntries(config.mesh);
     const proxyCount = config.mesh.tcpServers.length + config.mesh.tcpClients.length;
-    if (addresses.length === 0 && entries.length === 0 && proxyCount === 0) {
+    // local-only is receptor's explicit "no backends": receptor starts with it alone (a node nothing reaches).
+    if (addresses.length === 0 && entries.length === 0 && proxyCount === 0 && !config.localOnly) {
       throw new MeshctlError('EBADCONFIG', `${config.file ?? '<config>'}: nothing to connect to: no control-service has a filename or tcplisten`, {
         hint: 'add "- control-service:\\n    filename: /path/to/node.sock"',
       });

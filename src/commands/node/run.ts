@@ -27,6 +27,9 @@ export async function run(opts: NodeRunOptions, f: Factory): Promise<void> {
   // The node logs the listeners' addresses before `Initialization complete`, receptor's last start-up line.
   const node = await startNode(config, { logger, logAddresses: true });
   const signal = f.signal;
+  // Receptor blocks until its netceptor is done. A node with nothing listening (local-only alone) holds no
+  // handle that keeps Node's event loop alive: this timer does, until the node stops.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       signal.removeEventListener('abort', stop);
@@ -37,6 +40,7 @@ export async function run(opts: NodeRunOptions, f: Factory): Promise<void> {
     // The node may stop by itself (another node on the mesh has its id): then so does the command.
     void node.closed.then(stop);
   });
+  clearInterval(keepAlive);
   // Receptor's command runners outlive their node: units keep running and the next start takes them back.
   await node.close({ keepWork: true });
 }
