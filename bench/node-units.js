@@ -95,7 +95,9 @@ async function ask(socket, line) {
 // Receptor 1.6.5 can deadlock on a `work list` that arrives while it still loads units: list takes the read
 // lock of its units map, and findUnit, for a unit the work-command section has just dropped to rescan it,
 // calls scanForUnit, which takes the write lock under it (pkg/workceptor/workceptor.go findUnit). Such a run
-// is counted as hung and the node killed.
+// is counted as hung and the node killed. (A SIGQUIT goroutine dump of a hung receptor 1.6.5 shows it: one
+// goroutine in findUnit → scanForUnit → RWMutex.Lock, the config's RegisterWorker → scanForUnits → scanForUnit
+// waiting in RWMutex.RLock behind it.)
 const HANG_MS = 10_000;
 
 /**

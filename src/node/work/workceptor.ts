@@ -129,8 +129,9 @@ export class Workceptor {
    * background (`loaded`), so the control service opens at once however many there are. Receptor 1.6.5 also
    * answers before its units are loaded (its control socket opens while the work-command sections still scan
    * the data directory, pkg/workceptor/workceptor.go RegisterWorker → scanForUnits), but its `work list` then
-   * names only the units scanned so far; here `work list` waits for the load (listIds) and `work status` of a
-   * unit not loaded yet loads that one first (find).
+   * names only the units scanned so far, or hangs for good (findUnit calls scanForUnit, which takes the units
+   * map's write lock, under the read lock); here `work list` waits for the load (listIds) and `work status` of
+   * a unit not loaded yet loads that one first (find).
    */
   async init(): Promise<void> {
     await mkdir(this.unitsDir, { recursive: true, mode: 0o700 });
