@@ -58,29 +58,30 @@ class BufferRing {
 /** Re-check interval when no notification arrives (covers writers fs.watch cannot see). */
 const FALLBACK_MS = 1000;
 
-export async function streamResults(unit: UnitBase, startPos: number, sink: ResultsSink): Promise<void> {
+/** Resolves true when the stream ended because the unit completed and every byte was sent. */
+export async function streamResults(unit: UnitBase, startPos: number, sink: ResultsSink): Promise<boolean> {
   let fh: FileHandle | undefined;
   for (;;) {
-    if (sink.signal.aborted || unit.released) return;
+    if (sink.signal.aborted || unit.released) return false;
     const seq = unit.changeSeq;
     try {
       fh = await open(unit.stdoutPath, 'r');
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return;
-      if (isComplete(unit.status.State)) return;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+      if (isComplete(unit.status.State)) return false;
       await unit.waitForChange(seq, 500, sink.signal);
     }
   }
   try {
-    if (startPos < 0) return;
+    if (startPos < 0) return false;
     let pos = startPos;
     const ring = sink.lend ? new BufferRing(RING, CHUNK) : undefined;
     for (;;) {
-      if (sink.signal.aborted || unit.released) return;
+      if (sink.signal.aborted || unit.released) return false;
       const seq = unit.changeSeq;
       const buf = ring ? await ring.take(sink.signal) : Buffer.allocUnsafe(CHUNK);
-      if (!buf) return;
+      if (!buf) return false;
       const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
       if (bytesRead > 0) {
         pos += bytesRead;
@@ -90,7 +91,7 @@ export async function streamResults(unit: UnitBase, startPos: number, sink: Resu
       }
       ring?.give(buf);
       const st = unit.status;
-      if (isComplete(st.State) && pos >= st.StdoutSize) return;
+      if (isComplete(st.State) && pos >= st.StdoutSize) return true;
       await unit.waitForChange(seq, FALLBACK_MS, sink.signal);
     }
   } finally {

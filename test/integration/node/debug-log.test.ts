@@ -66,6 +66,18 @@ describe('node debug log', () => {
     has(a, /^DEBUG Sending service advertisement: &\{a control .* 1 map\[type:Control Service\] \[\]\}$/);
   });
 
+  it("node debug log - a results stream that reaches the end of a finished unit logs receptor's 'Stdout complete' line (trailing space and all)", async () => {
+    const b = m.client('b');
+    const { unitid } = await b.workSubmit({ workType: 'cat', node: 'localhost' }, 'hello\n');
+    await b.waitForUnit(unitid);
+    let got = '';
+    for await (const chunk of b.workResults(unitid)) got += chunk.toString();
+    expect(got).toBe('hello\n');
+    await waitUntil(() => of('b').some((l) => l.includes('Stdout complete')), 'the Stdout complete line');
+    // "Stdout complete - closing channel for: %s \n": the format's space, then appendSuffix's.
+    expect(of('b').find((l) => l.includes('Stdout complete'))).toMatch(new RegExp(`^DEBUG ${STAMP} Stdout complete - closing channel for: ${unitid}  \\{"node_id":"b","remote_id":"a"\\}$`));
+  });
+
   it("node debug log - control-service sessions: receptor's connect, close and disconnect lines, @ for a Unix socket client", async () => {
     await m.client('a').status();
     await waitUntil(() => of('a').some((l) => /^DEBUG \S+ \S+ Client connected to control service @ \{"node_id":"a","remote_id":"b"\}$/.test(l)), 'the Unix session logged');

@@ -196,7 +196,7 @@ export const workCommand: CommandHandler = async ({ params, json }, session) => 
       await session.write(`Streaming results for work unit ${id}\n`);
       // A test asked for this stream to be cut (src/node/control/fault.ts): no lending, the last chunk is sliced.
       const cut = session.node.faults?.cutResults?.(id);
-      await streamResults(
+      const complete = await streamResults(
         unit,
         startPos,
         cut !== undefined
@@ -207,6 +207,8 @@ export const workCommand: CommandHandler = async ({ params, json }, session) => 
               signal: session.signal,
             },
       );
+      // pkg/workceptor/workceptor.go GetResults, trailing space included.
+      if (complete) session.node.logger.debug(`Stdout complete - closing channel for: ${id} `);
       return null;
     }
     default:
