@@ -554,6 +554,19 @@ export function buildConfig(sections: RawSection[], options: ParseConfigOptions 
           source,
         } satisfies TcpClientConfig);
         break;
+      case 'unix-socket-server':
+        (cfg.mesh.unixSocketServers ??= []).push({
+          filename: str(v.filename),
+          permissions: num(v.permissions, 0o600),
+          remotenode: str(v.remotenode),
+          remoteservice: str(v.remoteservice),
+          tls: str(v.tls),
+          source,
+        });
+        break;
+      case 'unix-socket-client':
+        (cfg.mesh.unixSocketClients ??= []).push({ service: str(v.service), filename: str(v.filename), tls: str(v.tls), source });
+        break;
       default:
         break;
     }
@@ -633,6 +646,8 @@ function validateReferences(cfg: NodeConfig, file: string): void {
       [t.source, 'tlsserver', 'tls-server', t.tlsserver] as [EntrySource, string, 'tls-server', string],
       [t.source, 'tlsclient', 'tls-client', t.tlsclient] as [EntrySource, string, 'tls-client', string],
     ]),
+    ...(cfg.mesh.unixSocketServers ?? []).map((u) => [u.source, 'tls', 'tls-client', u.tls] as [EntrySource, string, 'tls-client', string]),
+    ...(cfg.mesh.unixSocketClients ?? []).map((u) => [u.source, 'tls', 'tls-server', u.tls] as [EntrySource, string, 'tls-server', string]),
   ];
   for (const [source, key, kind, name] of refs) {
     const names = kind === 'tls-server' ? serverNames : clientNames;

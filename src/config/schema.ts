@@ -10,6 +10,7 @@
 //   local-only        pkg/backends/null.go NullBackendCfg
 //   tcp-listener/peer pkg/backends/tcp.go; ws-listener/peer pkg/backends/websockets.go
 //   tcp-server/client pkg/services/tcp_proxy.go
+//   unix-socket-server/client  pkg/services/unix_proxy.go
 // Parameter names are matched case-insensitively (cmdline getFieldByName lower-cases both sides).
 
 export type FieldType = 'string' | 'int' | 'float' | 'bool' | 'stringList' | 'floatMap' | 'stringMap' | 'mapList';
@@ -225,6 +226,22 @@ export const SECTIONS: readonly SectionSpec[] = [
     support: 'mesh',
     fields: [s('service', { required: true }), s('address', { required: true }), s('tlsserver'), s('tlsclient')],
   },
+  {
+    name: 'unix-socket-server',
+    support: 'mesh',
+    fields: [
+      s('filename', { required: true }),
+      { key: 'permissions', type: 'int', default: '0600' },
+      s('remotenode', { required: true }),
+      s('remoteservice', { required: true }),
+      s('tls'),
+    ],
+  },
+  {
+    name: 'unix-socket-client',
+    support: 'mesh',
+    fields: [s('service', { required: true }), s('filename', { required: true }), s('tls')],
+  },
 ];
 
 /** Sections real Receptor knows that the embedded node does not implement at all (clear error, not "unknown"). */
@@ -233,8 +250,6 @@ export const RECEPTOR_ONLY_SECTIONS: readonly string[] = [
   'udp-peer',
   'udp-server',
   'udp-client',
-  'unix-socket-server',
-  'unix-socket-client',
   'ip-router',
   'command-service',
   'work-python',

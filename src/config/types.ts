@@ -154,6 +154,26 @@ export interface TcpClientConfig {
   source: EntrySource;
 }
 
+/** `unix-socket-server` (pkg/services/unix_proxy.go UnixProxyInboundCfg). */
+export interface UnixSocketServerConfig {
+  filename: string;
+  permissions: number;
+  remotenode: string;
+  remoteservice: string;
+  /** A tls-client name. */
+  tls: string;
+  source: EntrySource;
+}
+
+/** `unix-socket-client` (UnixProxyOutboundCfg). */
+export interface UnixSocketClientConfig {
+  service: string;
+  filename: string;
+  /** A tls-server name. */
+  tls: string;
+  source: EntrySource;
+}
+
 /** Mesh sections: backends (links) and port forwarders, run by the node's mesh (src/node/mesh). */
 export interface MeshConfig {
   tcpListeners: TcpListenerConfig[];
@@ -162,6 +182,9 @@ export interface MeshConfig {
   wsPeers: WsPeerConfig[];
   tcpServers: TcpServerConfig[];
   tcpClients: TcpClientConfig[];
+  /** Optional so configs built in code need not name them. */
+  unixSocketServers?: UnixSocketServerConfig[];
+  unixSocketClients?: UnixSocketClientConfig[];
 }
 
 export interface NodeConfig {

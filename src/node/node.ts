@@ -32,6 +32,7 @@ import {
   type PeerHandle,
 } from './mesh/index.js';
 import { startTcpClient, startTcpServer, type ProxyHandle, type ProxyTls } from './proxy/tcp-proxy.js';
+import { startUnixSocketClient, startUnixSocketServer } from './proxy/unix-proxy.js';
 import { prepareTlsClient, type PreparedTlsClient } from './tls-client.js';
 import { RECEPTOR_COMPAT_VERSION } from './version.js';
 import { CommandError } from './work/command-error.js';
@@ -479,7 +480,8 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
       logger.info(`Running control service ${cs.service}`);
     }
     const entries = backendEntries(config.mesh);
-    const proxyCount = config.mesh.tcpServers.length + config.mesh.tcpClients.length;
+    const proxyCount =
+      config.mesh.tcpServers.length + config.mesh.tcpClients.length + (config.mesh.unixSocketServers?.length ?? 0) + (config.mesh.unixSocketClients?.length ?? 0);
     // local-only is receptor's explicit "no backends": receptor starts with it alone (a node nothing reaches).
     if (addresses.length === 0 && entries.length === 0 && proxyCount === 0 && !config.localOnly) {
       throw new MeshctlError('EBADCONFIG', `${config.file ?? '<config>'}: nothing to connect to: no control-service has a filename or tcplisten`, {
@@ -504,6 +506,20 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
         proxies.push(startTcpClient(c, mesh, proxyTls, logger));
       } catch (err) {
         throw new MeshctlError('EBADCONFIG', `${entryLabel(config, c.source)}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    for (const u of config.mesh.unixSocketServers ?? []) {
+      try {
+        proxies.push(await startUnixSocketServer(u, mesh, proxyTls, logger));
+      } catch (err) {
+        throw new MeshctlError('EBADCONFIG', `${entryLabel(config, u.source)}: ${(err as Error).message}`, { cause: err, hint: 'check the socket filename' });
+      }
+    }
+    for (const u of config.mesh.unixSocketClients ?? []) {
+      try {
+        proxies.push(startUnixSocketClient(u, mesh, proxyTls, logger));
+      } catch (err) {
+        throw new MeshctlError('EBADCONFIG', `${entryLabel(config, u.source)}: ${(err as Error).message}`, { cause: err });
       }
     }
   } catch (err) {

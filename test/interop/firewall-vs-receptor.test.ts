@@ -86,7 +86,7 @@ describe('interop firewall rules: configuration', () => {
     expect(results[2]!.ours.out).toMatch(/WARNING .* firewall rule 0: fromnode pattern \/a is not enclosed in \/\/; receptor ignores it/);
   });
 
-  it('interop sections - local-only alone and pyroscope-client (accepted, no effect here) start both', async () => {
+  it('interop sections - local-only alone, pyroscope-client (accepted, no effect here) and unix-socket-server/client start both', async () => {
     const data = path.join(dir, 'pyro');
     const { real, ours } = await both(
       ['--node', 'id=x', `datadir=${data}`, '--local-only', '--pyroscope-client', 'applicationname=x', 'serveraddress=http://127.0.0.1:1', 'tags={"a":"b"}', 'profiletypes=cpu'],
@@ -95,6 +95,17 @@ describe('interop firewall rules: configuration', () => {
     expect({ started: real.timedOut, out: real.out }).toMatchObject({ started: true });
     expect({ started: ours.timedOut, out: ours.out }).toMatchObject({ started: true });
     expect(ours.out).toContain('Initialization complete');
+    const socks = await mkdtemp(path.join(dir, 'unix-'));
+    const target = path.join(socks, 'target.sock');
+    await writeFile(target, '');
+    const args = (tag: string): string[] => [
+      '--node', `id=${tag}`, `datadir=${path.join(socks, tag)}`, '--local-only',
+      '--unix-socket-server', `filename=${path.join(socks, `${tag}-in.sock`)}`, 'remotenode=x', 'remoteservice=y',
+      '--unix-socket-client', 'service=u', `filename=${target}`,
+    ];
+    const [r2, o2] = await Promise.all([runProgram(realReceptor, args('r'), { cwd: dir, timeoutMs: 6000 }), runProgram(launcher, args('m'), { cwd: dir, timeoutMs: 6000 })]);
+    expect({ started: r2.timedOut, out: r2.stdout.toString() + r2.stderr }).toMatchObject({ started: true });
+    expect({ started: o2.timedOut, out: o2.stdout.toString() + o2.stderr }).toMatchObject({ started: true });
   });
 
   it('interop firewall - a pattern that is just "/" panics receptor 1.6.5; meshctl refuses it in one line (documented difference)', async () => {
