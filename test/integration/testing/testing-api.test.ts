@@ -67,6 +67,22 @@ const before = new Set(descendants(process.pid));
 /** Our descendants that were not there when the file loaded (the unit runner and programs of these tests). */
 const newDescendants = (): number[] => descendants(process.pid).filter((p) => !before.has(p));
 
+/** Waits until none of newDescendants() is left; fails naming what is (pid and command line). */
+async function noNewDescendants(timeoutMs = 15_000): Promise<void> {
+  try {
+    await waitUntil(() => newDescendants().length === 0, 'no process left', timeoutMs);
+  } catch {
+    const left = newDescendants().map((p) => {
+      try {
+        return `${p}: ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 120)}`;
+      } catch {
+        return `${p}: (gone)`;
+      }
+    });
+    throw new Error(`processes left after ${timeoutMs} ms: ${left.join('; ')}`);
+  }
+}
+
 let node: TestNode | undefined;
 let mesh: TestMesh | undefined;
 afterEach(async () => {
@@ -167,8 +183,8 @@ describe('testing - startNode', { timeout: 90_000 }, () => {
     const dir = node.dir;
     await node.stop();
     node = undefined;
-    await waitUntil(() => !alive(pid), `program ${pid} to end`, 10_000);
-    await waitUntil(() => newDescendants().length === 0, 'the unit runner to exit', 10_000);
+    await waitUntil(() => !alive(pid), `program ${pid} to end`, 15_000);
+    await noNewDescendants();
     expect(existsSync(dir)).toBe(false);
   });
 
@@ -278,6 +294,6 @@ describe('testing - startMesh', { timeout: 90_000 }, () => {
     await mesh.stop();
     mesh = undefined;
     expect(existsSync(dir)).toBe(false);
-    await waitUntil(() => newDescendants().length === 0, 'no process left', 10_000);
+    await noNewDescendants();
   });
 });
