@@ -230,6 +230,14 @@ export function checkEntries(entries: readonly RawEntry[]): RawSection[] {
     const line = where.line;
     const spec = sectionSpec(name);
     if (!spec) {
+      if (name === 'work-python') {
+        // Receptor 1.6.5 refuses it too, once its keys are checked (pkg/workceptor/python.go Prepare).
+        throw configError(
+          where,
+          "[DEPRECATION WARNING] 'work-python' option is not currently being used. This feature will be removed from receptor in a future release",
+          'remove it: receptor 1.6.5 does not run Python workers either',
+        );
+      }
       if (RECEPTOR_ONLY_SECTIONS.includes(name)) {
         throw configError(where, `section '${name}' is not supported by the meshctl node`, 'remove it, or run real receptor');
       }

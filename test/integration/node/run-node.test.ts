@@ -49,7 +49,9 @@ describe('runNode with bad configuration files', () => {
     ['not a list', () => 'node:\n  id: x\n', /:1: the configuration must be a YAML list of sections \(Receptor v1 format\)$/],
     ['mesh entry with an unknown tls name', (s) => head(s) + '- tcp-listener:\n    port: 0\n    tls: nosuch\n', /:6: entry #3 \(tcp-listener\): unknown TLS config nosuch$/],
     ['mesh peer with a bad cost', (s) => head(s) + '- tcp-peer:\n    address: 127.0.0.1:1\n    cost: 0\n', /entry #3 \(tcp-peer\): connection cost must be positive$/],
-    ['receptor-only section', (s) => head(s) + '- work-python:\n    worktype: k\n', /:6: entry #3 \(work-python\): section 'work-python' is not supported by the meshctl node$/],
+    ['receptor-only section', (s) => head(s) + '- ip-router:\n    networkname: n\n', /:6: entry #3 \(ip-router\): section 'ip-router' is not supported by the meshctl node$/],
+    // Receptor 1.6.5 refuses work-python as well, in its own words.
+    ['work-python', (s) => head(s) + '- work-python:\n    worktype: k\n', /:6: entry #3 \(work-python\): \[DEPRECATION WARNING\] 'work-python' option is not currently being used\. This feature will be removed from receptor in a future release$/],
     ['unknown tls name', (s) => head(s) + '- control-service:\n    service: c2\n    tcplisten: "127.0.0.1:0"\n    tcptls: nosuch\n', /:6: entry #3 \(control-service\): unknown TLS config nosuch$/],
     ['verifysignature without key', (s) => head(s) + '- work-command:\n    worktype: a\n    command: cat\n    verifysignature: true\n', /entry #3 \(work-command\): VerifySignature for work command 'a' is true, but the work verification public key is not specified$/],
     ['reserved node id', (s) => head(s).replace('id: n1', 'id: localhost'), /entry #1 \(node\): node ID "localhost" is reserved$/],
