@@ -9,8 +9,21 @@
 // Large optional dependencies stay external and load from node_modules only when a command needs them (`import()`
 // of an external stays a real `import()`, which also loads ES-only packages: @jmespath-community/jmespath for
 // --query). The library (`import ... from 'meshctl'`) stays the unbundled tsc output in dist/.
+//
+// `meshctl node` start-up (issue 12: a ready control socket within 1.3× `node -e 0`; bench/node-startup.js):
+// - yaml and ws are bundled: from node_modules, yaml alone was ~60 files to resolve, stat and compile.
+// - Modules the node needs only for some configurations load on first use (lazyModules below): ws with http,
+//   https and zlib (WebSocket backends), tls (TLS listeners and peers), child_process (the first unit).
+// - `meshctl node -c FILE` has a bundle of its own, dist/cli-bundle/node.cjs (src/cli/node-main.ts): no
+//   commander, command tree or client code to load.
+// - bin/meshctl.js compiles the bundles with a V8 code cache (bin/code-cache.js), made here by a training run
+//   (trainCodeCache below) and remade by the first run after a Node upgrade.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,33 +32,188 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const outdir = join(root, 'dist', 'cli-bundle');
 rmSync(outdir, { recursive: true, force: true });
 
-const result = await build({
-  entryPoints: { main: join(root, 'src', 'cli', 'main.ts') },
-  outdir,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  // dist/cli-bundle/main.cjs.map (shipped: package.json "files" has dist): bin/meshctl.js turns source maps on under
-  // --debug, so stack traces name src/*.ts lines. Mappings only: a stack trace needs no source text, and the map
-  // is parsed at start-up when it is on (sourcesContent made it 2.8 times larger: 1.35 MB against 0.48 MB).
-  sourcemap: true,
-  sourcesContent: false,
-  logLevel: 'warning',
-  metafile: true,
-  external: ['@peculiar/x509', 'reflect-metadata', 'ws', 'cli-table3', 'yaml', '@jmespath-community/jmespath'],
-  define: {
-    // The version is known at build time: no package.json read at start-up (src/cli/version.ts).
-    __MESHCTL_VERSION__: JSON.stringify(pkg.version),
-    // Sources written as ES modules use import.meta.url (createRequire in src/render/table.ts).
-    'import.meta.url': '__meshctlImportMetaUrl',
-  },
-  banner: { js: "var __meshctlImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-});
+/**
+ * Modules loaded on first use rather than when the module importing them starts. Each import of one of them
+ * resolves to a facade: its default export and every function or object the module exports is a Proxy that
+ * loads the real module on first touch (a call, `new`, a property read, `instanceof`), so the sources keep
+ * their plain static imports. Primitive exports are not re-exported: a named import of one fails the build.
+ * Measured (bench/node-startup.js, docs/performance.md): the node with a Unix control socket only loaded
+ * http, https, zlib, tls and child_process (~10 ms of Node's own module start-up) and never used them.
+ */
+const LAZY_MODULES = ['ws', 'node:http', 'node:https', 'node:zlib', 'node:tls', 'node:child_process'];
+
+function lazyModules(names) {
+  const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+  const req = createRequire(join(root, 'package.json'));
+  return {
+    name: 'lazy-modules',
+    setup(b) {
+      // Only imports go through the facade. A require() resolves as usual (bundled, or external for a builtin):
+      // the facade's own, and those in functions sent elsewhere as text (the unit runner's source,
+      // src/node/work/runner/script.ts, must keep its literal require('node:child_process')).
+      b.onResolve({ filter }, (args) =>
+        args.namespace === 'lazy-module' || args.kind === 'require-call' ? undefined : { path: args.path, namespace: 'lazy-module' },
+      );
+      b.onResolve({ filter: /^lazy-module-runtime$/ }, () => ({ path: 'runtime', namespace: 'lazy-module-runtime' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-module-runtime' }, () => ({ contents: LAZY_RUNTIME, loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
+        const real = req(args.path);
+        const lines = [
+          "import { lazy } from 'lazy-module-runtime';",
+          `let m;`,
+          `const load = () => (m ??= require(${JSON.stringify(args.path)}));`,
+          'export default lazy(load);',
+        ];
+        for (const key of Object.keys(real)) {
+          const kind = typeof real[key];
+          if (key === 'default' || !/^[A-Za-z_$][\w$]*$/.test(key) || (kind !== 'function' && kind !== 'object')) continue;
+          lines.push(`export const ${key} = lazy(() => load().${key}, ${kind === 'function'});`);
+        }
+        return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
+      });
+    },
+  };
+}
+
+// One Proxy per lazily loaded value. A function target keeps `new`, calls and `instanceof` working
+// (OrdinaryHasInstance reads `prototype` through the get trap).
+const LAZY_RUNTIME = `
+export function lazy(load, callable = false) {
+  const proxy = new Proxy(callable ? function () {} : {}, {
+    get: (_t, p) => Reflect.get(load(), p),
+    set: (_t, p, v) => Reflect.set(load(), p, v),
+    has: (_t, p) => Reflect.has(load(), p),
+    getPrototypeOf: () => Reflect.getPrototypeOf(load()),
+    apply: (_t, self, args) => Reflect.apply(load(), self, args),
+    construct: (_t, args, newTarget) => Reflect.construct(load(), args, newTarget === proxy ? load() : newTarget),
+  });
+  return proxy;
+}
+`;
+
+const EXTERNAL = ['@peculiar/x509', 'reflect-metadata', 'cli-table3', '@jmespath-community/jmespath'];
+
+/** One self-contained CommonJS bundle, dist/cli-bundle/NAME.cjs. */
+function bundle(name, entry, { external = EXTERNAL, lazy = LAZY_MODULES } = {}) {
+  return build({
+    entryPoints: { [name]: entry },
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    // dist/cli-bundle/main.cjs.map (shipped: package.json "files" has dist): bin/meshctl.js turns source maps on
+    // under --debug, so stack traces name src/*.ts lines. Mappings only: a stack trace needs no source text, and the
+    // map is parsed at start-up when it is on (sourcesContent made it 2.8 times larger: 1.35 MB against 0.48 MB).
+    sourcemap: true,
+    sourcesContent: false,
+    logLevel: 'warning',
+    metafile: true,
+    external,
+    plugins: [lazyModules(lazy)],
+    define: {
+      // The version is known at build time: no package.json read at start-up (src/cli/version.ts).
+      __MESHCTL_VERSION__: JSON.stringify(pkg.version),
+      // Sources written as ES modules use import.meta.url (createRequire in src/render/table.ts).
+      'import.meta.url': '__meshctlImportMetaUrl',
+    },
+    // __impt: see sendDynamicImportsOut.
+    banner: {
+      js:
+        "var __meshctlImportMetaUrl = require('node:url').pathToFileURL(__filename).href;\n" +
+        "var __impt = typeof __meshctlImport === 'function' ? __meshctlImport : (s) => import(s);",
+    },
+  }).then((result) => sendDynamicImportsOut(result));
+}
+
+/**
+ * Node 20 loses a script's import() callback for functions V8 restores from a code cache: `import('x')` in the
+ * bundle then fails with "A dynamic import callback was not specified" (seen on 20.20; vm.Script with
+ * importModuleDynamically set, first run fine, cached runs not). So every `import("pkg")` esbuild left (the
+ * external packages loaded on demand, @jmespath-community/jmespath being ES-only) becomes `__impt("pkg")`: the
+ * import() of bin/code-cache.js, compiled by Node's own loader, passed in as __meshctlImport (a plain require of
+ * the bundle falls back to its own import()). Same length, so the source map's columns still hold.
+ */
+function sendDynamicImportsOut(result) {
+  for (const [file, out] of Object.entries(result.metafile.outputs)) {
+    if (!file.endsWith('.cjs')) continue;
+    const expected = out.imports.filter((i) => i.kind === 'dynamic-import' && i.external).length;
+    const path = join(root, file);
+    let found = 0;
+    const text = readFileSync(path, 'utf8').replace(/(?<![\w$.])import\("/g, () => {
+      found++;
+      return '__impt("';
+    });
+    if (found !== expected) throw new Error(`${file}: ${found} import("...") calls, the metafile has ${expected} dynamic imports of externals`);
+    writeFileSync(path, text);
+  }
+  return result;
+}
+
+const [result] = await Promise.all([
+  bundle('main', join(root, 'src', 'cli', 'main.ts')),
+  // `meshctl node -c FILE` alone (src/cli/node-main.ts): under half of main.cjs to read and deserialise. commander
+  // is reached only by the error path (printError's `instanceof CommanderError`): loaded from node_modules then.
+  bundle('node', join(root, 'src', 'cli', 'node-main.ts'), { external: [...EXTERNAL, 'commander'], lazy: [...LAZY_MODULES, 'commander'] }),
+]);
 
 // Which sources the bundle holds. esbuild wraps each module in a function named by its path (`__esm` for ours,
 // `__commonJS` for commander), run on first use; the e2e start-up test reads V8's coverage of those functions to
 // check that `--version` and piped `status` run no module they do not use.
 const main = Object.keys(result.metafile.outputs).find((f) => f.endsWith('main.cjs'));
 writeFileSync(join(outdir, 'inputs.json'), JSON.stringify({ inputs: Object.keys(result.metafile.outputs[main].inputs) }, null, 1) + '\n');
+
+/**
+ * The code caches bin/meshctl.js compiles the bundle with (bin/code-cache.js): a run that finds none writes one
+ * at exit, holding every function it compiled. Made here by the runs that matter most for start-up: a node
+ * started from a config file until its control socket answers (node.cjs.cache), and `status` against it
+ * (main.cjs.cli-cache). Without them, the first run after a build writes its own. A failure here only costs speed.
+ */
+async function trainCodeCache() {
+  const dir = mkdtempSync(join(tmpdir(), 'meshctl-code-cache-'));
+  const bin = join(root, 'bin', 'meshctl.js');
+  const socket = join(dir, 'ctl.sock');
+  const env = { ...process.env };
+  delete env.NODE_V8_COVERAGE; // a covered run requires the bundle without the cache (and writes none)
+  let node;
+  try {
+    const config = join(dir, 'node.yaml');
+    writeFileSync(
+      config,
+      `---\n- node:\n    id: codecache\n    datadir: ${join(dir, 'data')}\n- log-level: info\n- control-service:\n    service: control\n    filename: ${socket}\n- work-command:\n    worktype: cat\n    command: cat\n`,
+    );
+    node = spawn(process.execPath, [bin, 'node', '-c', config], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    node.stderr.on('data', (d) => (log += d));
+    const exited = new Promise((resolve) => node.once('exit', resolve));
+    const deadline = Date.now() + 20_000;
+    while (!(existsSync(socket) && (await canConnect(socket)))) {
+      if (node.exitCode !== null || Date.now() > deadline) throw new Error(`the node did not start: ${log.trim()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const status = spawnSync(process.execPath, [bin, '-s', socket, 'status'], { env, encoding: 'utf8', timeout: 20_000 });
+    if (status.status !== 0) throw new Error(`status failed: ${status.stderr.trim()}`);
+    node.kill('SIGTERM');
+    await exited;
+    for (const f of ['node.cjs.cache', 'main.cjs.cli-cache']) if (!existsSync(join(outdir, f))) throw new Error(`no ${f} written`);
+  } catch (err) {
+    console.error(`bundle-cli: no code cache made (${err.message}); the first run after this build makes it`);
+    if (node && node.exitCode === null) node.kill('SIGKILL');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function canConnect(path) {
+  return new Promise((resolve) => {
+    const s = connect({ path });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+await trainCodeCache();

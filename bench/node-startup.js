@@ -1,0 +1,192 @@
+// Node start-up (issue 12): how long from spawn until a node's control socket is ready, `meshctl node -c FILE`
+// against bare `node -e 0` and the real receptor 1.6.5, and three nodes started at once (receptorctl's own test
+// fixture starts three and asks the first for `status` 0.5 s later). All measured in one run, in interleaved
+// rounds whose order rotates, so the load of a shared machine hits every command alike and the ratios hold.
+// Then the units-on-disk figures of bench/node-units.js (start-up and shutdown with 1k / 10k units).
+//
+// "Ready" is measured twice: the socket file exists and a connect succeeds; and the node answers `status`
+// (greeting, `status`, its JSON reply) on a fresh connection. The poller checks every millisecond.
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { join } from 'node:path';
+import { machineLine, median, MESHCTL, RawSession, receptorBin, sleep, tempDir, track } from './lib.js';
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+function canConnect(path) {
+  return new Promise((resolve) => {
+    const s = net.connect({ path });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function answersStatus(path) {
+  let s;
+  try {
+    s = await RawSession.open(path);
+    const st = await s.command('status');
+    return typeof st.NodeID === 'string';
+  } catch {
+    return false;
+  } finally {
+    s?.close();
+  }
+}
+
+/** A config for one node: a Unix control socket only, as receptorctl's fixture nodes have (plus local-only). */
+function writeConfig(dir, id) {
+  const socket = join(dir, `${id}.sock`);
+  const file = join(dir, `${id}.yaml`);
+  writeFileSync(
+    file,
+    `---\n- node:\n    id: ${id}\n    datadir: ${join(dir, `${id}-data`)}\n- log-level: error\n- local-only\n` +
+      `- control-service:\n    service: control\n    filename: ${socket}\n`,
+  );
+  return { socket, file };
+}
+
+function command(kind, file) {
+  if (kind === 'receptor') return [receptorBin(), ['-c', file]];
+  return [process.execPath, [MESHCTL, 'node', '-c', file]];
+}
+
+/**
+ * Starts one node per config at the same moment; resolves to the ms from spawn until each socket accepted a
+ * connection and until each answered `status`, then stops them (SIGTERM) and waits for their exit.
+ */
+async function startTogether(kind, configs) {
+  const children = [];
+  const stopAll = async () => {
+    await Promise.all(
+      children.map(async (c) => {
+        if (c.exitCode === null && c.signalCode === null) {
+          const exited = new Promise((r) => c.once('exit', r));
+          c.kill('SIGTERM');
+          const t = setTimeout(() => c.kill('SIGKILL'), 5000);
+          await exited;
+          clearTimeout(t);
+        }
+      }),
+    );
+  };
+  const untrack = track(stopAll);
+  try {
+    const t0 = now();
+    for (const c of configs) {
+      const [cmd, args] = command(kind, c.file);
+      const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      child.log = '';
+      child.stderr.on('data', (d) => (child.log += d));
+      children.push(child);
+    }
+    const results = await Promise.all(
+      configs.map(async (c, i) => {
+        const child = children[i];
+        let connectMs;
+        for (;;) {
+          if (child.exitCode !== null) throw new Error(`${kind} exited with ${child.exitCode}: ${child.log}`);
+          if (now() - t0 > 20_000) throw new Error(`${kind} did not answer status in 20 s: ${child.log}`);
+          if (connectMs === undefined && existsSync(c.socket) && (await canConnect(c.socket))) connectMs = now() - t0;
+          if (connectMs !== undefined && (await answersStatus(c.socket))) return { connectMs, statusMs: now() - t0 };
+          await sleep(1);
+        }
+      }),
+    );
+    return results;
+  } finally {
+    await stopAll();
+    untrack();
+  }
+}
+
+/** Wall time of `node -e 0`: spawn to exit. */
+function nodeBare() {
+  return new Promise((resolve, reject) => {
+    const t0 = now();
+    const c = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    c.once('error', reject);
+    c.once('exit', () => resolve(now() - t0));
+  });
+}
+
+const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs.length });
+
+export async function run({ rounds = 31, trioRounds = 15 } = {}) {
+  const receptor = receptorBin();
+  const kinds = receptor ? ['meshctl', 'receptor'] : ['meshctl'];
+  const tmp = tempDir('meshctl-bench-startup-');
+  try {
+    // One node at a time, interleaved with `node -e 0`.
+    const single = { bare: [], meshctl: { connect: [], status: [] }, receptor: { connect: [], status: [] } };
+    const steps = ['bare', ...kinds];
+    const configs = Object.fromEntries(kinds.map((k) => [k, writeConfig(tmp.dir, `single-${k}`)]));
+    const runStep = async (step, record) => {
+      if (step === 'bare') {
+        const ms = await nodeBare();
+        if (record) single.bare.push(ms);
+        return;
+      }
+      const [r] = await startTogether(step, [configs[step]]);
+      if (record) {
+        single[step].connect.push(r.connectMs);
+        single[step].status.push(r.statusMs);
+      }
+    };
+    for (const step of steps) for (let i = 0; i < 2; i++) await runStep(step, false); // warm-up: page cache, code cache
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < steps.length; k++) await runStep(steps[(k + round) % steps.length], true);
+    }
+
+    // Three nodes at once, until all three answer status.
+    const trio = { meshctl: [], receptor: [] };
+    const trioConfigs = Object.fromEntries(kinds.map((k) => [k, [1, 2, 3].map((n) => writeConfig(tmp.dir, `trio-${k}-${n}`))]));
+    for (let round = 0; round < trioRounds; round++) {
+      for (let k = 0; k < kinds.length; k++) {
+        const kind = kinds[(k + round) % kinds.length];
+        const r = await startTogether(kind, trioConfigs[kind]);
+        trio[kind].push(Math.max(...r.map((x) => x.statusMs)));
+      }
+    }
+
+    const bare = stats(single.bare);
+    const row = (name, s) => `| ${name} | ${s.median.toFixed(1)} | ${(s.median / bare.median).toFixed(2)}× | ${s.min.toFixed(1)}–${s.max.toFixed(1)} | ${s.runs} |`;
+    const lines = [row('`node -e 0` (to exit)', bare)];
+    for (const k of kinds) {
+      const name = k === 'meshctl' ? '`meshctl node -c FILE`' : '`receptor -c FILE` (1.6.5)';
+      lines.push(row(`${name}: socket accepts a connection`, stats(single[k].connect)));
+      lines.push(row(`${name}: answers \`status\``, stats(single[k].status)));
+    }
+    const trioLines = kinds.map((k) => {
+      const s = stats(trio[k]);
+      const within = trio[k].filter((ms) => ms <= 500).length;
+      const name = k === 'meshctl' ? '`meshctl node`' : '`receptor` 1.6.5';
+      return `| ${name} | ${s.median.toFixed(1)} | ${s.min.toFixed(1)}–${s.max.toFixed(1)} | ${within} of ${s.runs} |`;
+    });
+    const md = [
+      '## Node start-up',
+      '',
+      `Milliseconds from spawn until the control socket of a node (Unix socket only, \`local-only\`, log level error) accepts a connection, and until it answers \`status\` on a fresh connection, polled every ms; \`node -e 0\` from spawn to exit. Interleaved rounds, order rotating, all figures from this one run. Machine: ${machineLine()}.`,
+      'Reproduce: `npm run bench -- node-startup`.',
+      receptor ? '' : '\n**The real receptor was not found** (`source /root/.cache/meshctl-peers/env.sh`, or set RECEPTOR_BIN): its rows are missing.\n',
+      '| command | median ms | vs `node -e 0` | range ms | runs |',
+      '|---|---|---|---|---|',
+      ...lines,
+      '',
+      "Three nodes spawned at once (receptorctl's test fixture asks for `status` 0.5 s later): ms until all three answer `status`.",
+      '',
+      '| nodes | median ms | range ms | all three within 0.5 s |',
+      '|---|---|---|---|',
+      ...trioLines,
+    ].join('\n');
+    // The units-on-disk figures (start-up and shutdown with 1k / 10k units) are part of this benchmark.
+    const units = await import('./node-units.js');
+    return `${md}\n\n${(await units.run()).trim()}`;
+  } finally {
+    tmp.remove();
+  }
+}
