@@ -64,7 +64,8 @@ export async function startTcpServer(cfg: TcpServerConfig, mesh: Mesh, tlsConf: 
       await bridgeStreams(socket, stream, (e) => logger.debug(`tcp-server connection: ${e.message}`));
     })();
   });
-  logger.debug(`Running TCP inbound proxy service on ${host}:${(server.address() as net.AddressInfo).port} to ${cfg.remotenode}:${cfg.remoteservice}`);
+  // TCPProxyInboundCfg.Run logs its config with %v.
+  logger.debug(`Running TCP inbound proxy service {${cfg.port} ${cfg.bindaddr} ${cfg.remotenode} ${cfg.remoteservice} ${cfg.tlsserver} ${cfg.tlsclient}}`);
   return {
     address: server.address() as net.AddressInfo,
     close: async () => {
@@ -128,7 +129,8 @@ export function startTcpClient(cfg: TcpClientConfig, mesh: Mesh, tlsConf: ProxyT
     },
     { tags: { type: 'TCP Proxy', address: cfg.address }, connType: serverTls ? 2 : 1 },
   );
-  logger.debug(`Running TCP outbound proxy service ${cfg.service} to ${cfg.address}`);
+  // TCPProxyOutboundCfg.Run's text, "inbound" included.
+  logger.debug(`Running TCP inbound proxy service {${cfg.service} ${cfg.address} ${cfg.tlsserver} ${cfg.tlsclient}}`);
   return {
     close: async () => {
       service.close();

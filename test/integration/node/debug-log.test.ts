@@ -14,7 +14,22 @@ describe('node debug log', () => {
 
   beforeAll(async () => {
     m = await startTestMesh({
-      nodes: ['a', { id: 'b', workCommands: [{ worktype: 'cat', command: 'cat' }] }],
+      nodes: [
+        {
+          id: 'a',
+          extraYaml: [
+            '- tcp-server:',
+            '    port: 0',
+            '    bindaddr: 127.0.0.1',
+            '    remotenode: b',
+            '    remoteservice: control',
+            '- tcp-client:',
+            '    service: fwd',
+            '    address: 127.0.0.1:1',
+          ].join('\n'),
+        },
+        { id: 'b', workCommands: [{ worktype: 'cat', command: 'cat' }] },
+      ],
       links: [['b', 'a']],
       logLevel: 'debug',
       log: (id, line) => lines.push(`${id} ${line}`),
@@ -45,6 +60,9 @@ describe('node debug log', () => {
     has(a, /^DEBUG Listening on TCP 127\.0\.0\.1:\d+$/);
     has(a, /^DEBUG a added service control to listener registry$/);
     has(a, /^INFO Running control service control$/);
+    // The forwarders' configs as receptor's %v / %s print them (tcp-client's line says "inbound" in receptor too).
+    has(a, /^DEBUG Running TCP inbound proxy service \{0 127\.0\.0\.1 b control  \}$/);
+    has(a, /^DEBUG Running TCP inbound proxy service \{fwd 127\.0\.0\.1:1  \}$/);
     has(b, /^DEBUG Running TCP peer connection 127\.0\.0\.1:\d+$/);
     has(b, /^DEBUG TCPDialer connected to TCP 127\.0\.0\.1:\d+ Address 127\.0\.0\.1:\d+$/);
     for (const [me, peer, ls] of [['a', 'b', a], ['b', 'a', b]] as const) {
