@@ -155,7 +155,13 @@ const [result] = await Promise.all([
   bundle('main', join(root, 'src', 'cli', 'main.ts')),
   // `meshctl node -c FILE` alone (src/cli/node-main.ts): under half of main.cjs to read and deserialise. commander
   // is reached only by the error path (printError's `instanceof CommanderError`): loaded from node_modules then.
-  bundle('node', join(root, 'src', 'cli', 'node-main.ts'), { external: [...EXTERNAL, 'commander'], lazy: [...LAZY_MODULES, 'commander'] }),
+  // node:crypto (~5 ms) waits for its first use too (TLS, work signing, unit IDs): nothing the node runs before its
+  // socket opens needs it. Not in main.cjs: the cert commands hand webcrypto to @peculiar/x509, whose methods
+  // check their receiver, which a Proxy is not.
+  bundle('node', join(root, 'src', 'cli', 'node-main.ts'), {
+    external: [...EXTERNAL, 'commander'],
+    lazy: [...LAZY_MODULES, 'commander', 'node:crypto'],
+  }),
 ]);
 
 // Which sources the bundle holds. esbuild wraps each module in a function named by its path (`__esm` for ours,

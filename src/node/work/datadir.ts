@@ -13,7 +13,6 @@
 // `mkdir /proc/nope` = ENOENT, `mkdir /proc` = EEXIST for ever: `datadir: /proc/nope` hung the node at 100% CPU.
 // It also reports EROFS as ENOENT (it stats the path after any other error). The walk here visits each path
 // component at most once and reports the error of the mkdir that failed.
-import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { MeshctlError } from '../../errors.js';
@@ -113,7 +112,9 @@ async function mkdirAll(fs: DataDirFs, dir: string): Promise<void> {
 
 /** Creates and removes a file in `dir`: a directory can exist and still refuse files (read-only, full, no rights). */
 async function probeWritable(fs: DataDirFs, dir: string): Promise<void> {
-  const file = path.join(dir, `.meshctl-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // Math.random, not node:crypto: a name needs no secrecy, and this runs before the control socket opens, where
+  // loading node:crypto cost ~5 ms of `meshctl node`'s start-up (issue 12, bench/node-startup.js).
+  const file = path.join(dir, `.meshctl-probe-${process.pid}-${Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')}`);
   let handle;
   try {
     handle = await fs.open(file, 'wx', 0o600);
