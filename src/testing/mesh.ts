@@ -1,13 +1,13 @@
 // startMesh for tests: several embedded nodes in this process, linked as the topology says. Every link runs
 // through a TCP hop of its own (link-proxy.ts) so a test can drop it, or keep it down, as a network would.
 // See docs/testing.md.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ControlClient } from '../client/control-client.js';
 import type { ReceptorConfig } from './config.js';
 import { LinkProxy } from './link-proxy.js';
-import { startTestNode, type NodeOptions, type TestNode, type WaitOptions } from './node.js';
+import { removeDir, startTestNode, type NodeOptions, type TestNode, type WaitOptions } from './node.js';
 import { waitUntil } from './wait.js';
 
 export interface MeshNodeSpec extends Omit<NodeOptions, 'id' | 'listen' | 'peers' | 'tmpDir'> {
@@ -148,7 +148,7 @@ export async function startMesh(topology: MeshTopology): Promise<TestMesh> {
       // Every node and link is stopped and the directory removed even if one node fails to stop; then that error.
       const results = await Promise.allSettled([...nodes.values()].map((n) => n.stop()));
       await Promise.all(states.map((s) => s.proxy.close()));
-      await rm(dir, { recursive: true, force: true });
+      await removeDir(dir);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },
