@@ -677,7 +677,10 @@ export class Mesh extends EventEmitter<MeshEvents> {
       ]);
     } catch (err) {
       if (options.signal?.aborted) throw new MeshError('ETIMEOUT', 'dial cancelled', { cause: err });
-      throw err instanceof MeshError ? err : errorFromProblem((err as Error).message);
+      const e = err instanceof MeshError ? err : errorFromProblem((err as Error).message);
+      // conn.go MonitorUnreachable, on the unreach message a remote node sends for an unknown service.
+      if (e.kind === 'ESERVICEUNKNOWN' && target !== this.nodeId) this.logger.warning(`remote service ${service} to node ${target} is unreachable`);
+      throw e;
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
@@ -708,7 +711,14 @@ export class Mesh extends EventEmitter<MeshEvents> {
     if (blocked === 'reject') return mux.refuse(port, PROBLEM.rejected);
     if (info.toNode === this.nodeId) {
       const svc = this.services.get(info.toService);
-      if (!svc) return mux.refuse(port, PROBLEM.serviceUnknown);
+      if (!svc) {
+        // handleMessageData answers a remote sender's packet for an unknown service with an unreach message
+        // (its node logs it); our opener also gets the refusal on the stream itself.
+        if (info.fromNode !== this.nodeId) {
+          this.sendUnreachable({ fromNode: info.fromNode, fromService: info.fromService, toNode: info.toNode, toService: info.toService, hopsToLive: 0, data: Buffer.alloc(0) }, PROBLEM.serviceUnknown);
+        }
+        return mux.refuse(port, PROBLEM.serviceUnknown);
+      }
       // Receptor fails a plain dial to a TLS service at once, in the stream's own handshake (conn.go
       // verifyServerCertificate), instead of leaving the client to wait for a greeting that never comes.
       // Our streams have no handshake of their own: the opener says whether it will run TLS, and the

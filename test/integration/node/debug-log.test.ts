@@ -96,6 +96,18 @@ describe('node debug log', () => {
     expect(of('b').find((l) => l.includes('Stdout complete'))).toMatch(new RegExp(`^DEBUG ${STAMP} Stdout complete - closing channel for: ${unitid}  \\{"node_id":"b","remote_id":"a"\\}$`));
   });
 
+  it("node debug log - a stream to a service the far node lacks: receptor's two warnings at the opener, in receptor's order", async () => {
+    await expect(m.client('a').connectService('b', 'nosuch')).rejects.toThrow(/service unknown/);
+    await waitUntil(() => of('a').some((l) => l.includes('remote service nosuch')), 'the warning');
+    const warnings = of('a')
+      .filter((l) => l.startsWith('WARNING ') && /nosuch|service unknown/.test(l))
+      .map((l) => l.replace(new RegExp(`^WARNING ${STAMP} `), ''));
+    expect(warnings).toEqual([
+      'Received unreachable message from b (service unreach) to a (service unreach): ttl 29, data service unknown {"node_id":"a","remote_id":"b"}',
+      'remote service nosuch to node b is unreachable {"node_id":"a","remote_id":"b"}',
+    ]);
+  });
+
   it("node debug log - control-service sessions: receptor's connect, close and disconnect lines, @ for a Unix socket client", async () => {
     await m.client('a').status();
     await waitUntil(() => of('a').some((l) => /^DEBUG \S+ \S+ Client connected to control service @ \{"node_id":"a","remote_id":"b"\}$/.test(l)), 'the Unix session logged');
