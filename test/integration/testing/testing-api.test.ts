@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ControlClient } from '../../../src/client/control-client.js';
+import { ControlClient } from '../../../src/client/control-client.js';
 import { startMesh, startNode, waitUntil, type TestMesh, type TestNode } from '../../../src/testing/index.js';
 
 /** Every process below `pid` (children, grandchildren...), read from /proc. */
@@ -198,10 +198,18 @@ describe('testing - startNode', { timeout: 90_000 }, () => {
     expect(await cut.hit).toBe(unitid);
     expect(short.length).toBe(100_003);
     expect(short.equals(payload.subarray(0, 100_003))).toBe(true);
-    // One-shot: the next stream is whole. Over TCP too.
-    const tcp = node.client();
-    expect((await collect(tcp.workResults(unitid))).equals(payload)).toBe(true);
+    // One-shot: the next stream is whole.
+    expect((await collect(node.client().workResults(unitid))).equals(payload)).toBe(true);
     expect(cut.count).toBe(1);
+    // Over TCP the client sees the same: the bytes before the cut, then the end (no reset of unsent data).
+    const tcp = new ControlClient({ address: node.tcpAddress! });
+    try {
+      node.cutResults(65_537);
+      const viaTcp = await collect(tcp.workResults(unitid));
+      expect(viaTcp.equals(payload.subarray(0, 65_537))).toBe(true);
+    } finally {
+      await tcp.close();
+    }
   });
 
   it('testing - cutResults at 0 with every: each stream ends right after its header until cancel()', async () => {
