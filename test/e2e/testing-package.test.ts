@@ -65,7 +65,8 @@ async function main(): Promise<void> {
       'hop',
       { id: 'executor', workCommands: [{ worktype: 'cat', command: 'cat' }, { worktype: 'sleep', command: 'sleep', params: '300' }] },
     ],
-    links: [['controller', 'hop'], ['executor', 'hop']],
+    // One link over WebSocket: the ws package is loaded through the CommonJS bundle's require() too.
+    links: [['controller', 'hop'], { from: 'executor', to: 'hop', via: 'ws' }],
   });
   const client = mesh.client('controller');
   const payload = Buffer.alloc(150000, 'meshctl ');
