@@ -118,14 +118,14 @@ describe('interop firewall rules: configuration', () => {
   });
 
   it("interop sections - work-python is refused by both, with receptor's deprecation text", async () => {
-    const { real, ours } = await both(['--node', 'id=x', '--local-only', '--work-python', 'worktype=p', 'plugin=a', 'function=b']);
+    const { real, ours } = await both(['--node', 'id=x', `datadir=${path.join(dir, 'wp')}`, '--local-only', '--work-python', 'worktype=p', 'plugin=a', 'function=b']);
     expect(real.exit).toBe(1);
     expect(ours).toEqual(real);
   });
 
   for (const value of ['[{"action":"drop"}]', '[{"action":"foo","tonode":5}]', '["x"]', 'drop']) {
     it(`interop firewall - on the command line, firewallrules=${value} gets receptor's exact error (receptor takes no rules there)`, async () => {
-      const { real, ours } = await both(['--node', 'id=x', `firewallrules=${value}`, '--local-only']);
+      const { real, ours } = await both(['--node', 'id=x', `datadir=${path.join(dir, 'argv')}`, `firewallrules=${value}`, '--local-only']);
       expect(real.exit).toBe(1);
       expect(ours).toEqual(real);
     });
