@@ -62,16 +62,18 @@ export class Dialer {
       else this.o.logger.warning('Backend connection exited (will retry)');
       const wait = delay * (0.9 + Math.random() * 0.2);
       delay = Math.min(delay * 1.5, this.o.maxDelayMs);
+      // The abort listener is removed when the wait ends: a peer that stays down is redialled for as long as the
+      // node runs, and a listener left per attempt grew without bound (MaxListenersExceededWarning after ~10).
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, wait);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            resolve();
-          },
-          { once: true },
-        );
+        const onAbort = () => {
+          clearTimeout(t);
+          resolve();
+        };
+        const t = setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, wait);
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     }
   }
