@@ -12,7 +12,7 @@
 //
 // `meshctl node` start-up (issue 12: a ready control socket within 1.3× `node -e 0`; bench/node-startup.js):
 // - yaml and ws are bundled: from node_modules, yaml alone was ~60 files to resolve, stat and compile.
-// - Modules the node needs only for some configurations load on first use (lazyModules below): ws with http,
+// - Modules the node needs only for some configurations load on first use (scripts/lazy-modules.mjs): ws with http,
 //   https and zlib (WebSocket backends), tls (TLS listeners and peers), child_process (the first unit).
 // - `meshctl node -c FILE` has a bundle of its own, dist/cli-bundle/node.cjs (src/cli/node-main.ts): no
 //   commander, command tree or client code to load.
@@ -21,11 +21,11 @@
 import { build } from 'esbuild';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lazyModules } from './lazy-modules.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -33,63 +33,11 @@ const outdir = join(root, 'dist', 'cli-bundle');
 rmSync(outdir, { recursive: true, force: true });
 
 /**
- * Modules loaded on first use rather than when the module importing them starts. Each import of one of them
- * resolves to a facade: its default export and every function or object the module exports is a Proxy that
- * loads the real module on first touch (a call, `new`, a property read, `instanceof`), so the sources keep
- * their plain static imports. Primitive exports are not re-exported: a named import of one fails the build.
+ * Modules loaded on first use rather than when the module importing them starts (scripts/lazy-modules.mjs).
  * Measured (bench/node-startup.js, docs/performance.md): the node with a Unix control socket only loaded
  * http, https, zlib, tls and child_process (~10 ms of Node's own module start-up) and never used them.
  */
 const LAZY_MODULES = ['ws', 'node:http', 'node:https', 'node:zlib', 'node:tls', 'node:child_process'];
-
-function lazyModules(names) {
-  const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
-  const req = createRequire(join(root, 'package.json'));
-  return {
-    name: 'lazy-modules',
-    setup(b) {
-      // Only imports go through the facade. A require() resolves as usual (bundled, or external for a builtin):
-      // the facade's own, and those in functions sent elsewhere as text (the unit runner's source,
-      // src/node/work/runner/script.ts, must keep its literal require('node:child_process')).
-      b.onResolve({ filter }, (args) =>
-        args.namespace === 'lazy-module' || args.kind === 'require-call' ? undefined : { path: args.path, namespace: 'lazy-module' },
-      );
-      b.onResolve({ filter: /^lazy-module-runtime$/ }, () => ({ path: 'runtime', namespace: 'lazy-module-runtime' }));
-      b.onLoad({ filter: /.*/, namespace: 'lazy-module-runtime' }, () => ({ contents: LAZY_RUNTIME, loader: 'js' }));
-      b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
-        const real = req(args.path);
-        const lines = [
-          "import { lazy } from 'lazy-module-runtime';",
-          `let m;`,
-          `const load = () => (m ??= require(${JSON.stringify(args.path)}));`,
-          'export default lazy(load);',
-        ];
-        for (const key of Object.keys(real)) {
-          const kind = typeof real[key];
-          if (key === 'default' || !/^[A-Za-z_$][\w$]*$/.test(key) || (kind !== 'function' && kind !== 'object')) continue;
-          lines.push(`export const ${key} = lazy(() => load().${key}, ${kind === 'function'});`);
-        }
-        return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
-      });
-    },
-  };
-}
-
-// One Proxy per lazily loaded value. A function target keeps `new`, calls and `instanceof` working
-// (OrdinaryHasInstance reads `prototype` through the get trap).
-const LAZY_RUNTIME = `
-export function lazy(load, callable = false) {
-  const proxy = new Proxy(callable ? function () {} : {}, {
-    get: (_t, p) => Reflect.get(load(), p),
-    set: (_t, p, v) => Reflect.set(load(), p, v),
-    has: (_t, p) => Reflect.has(load(), p),
-    getPrototypeOf: () => Reflect.getPrototypeOf(load()),
-    apply: (_t, self, args) => Reflect.apply(load(), self, args),
-    construct: (_t, args, newTarget) => Reflect.construct(load(), args, newTarget === proxy ? load() : newTarget),
-  });
-  return proxy;
-}
-`;
 
 const EXTERNAL = ['@peculiar/x509', 'reflect-metadata', 'cli-table3', '@jmespath-community/jmespath'];
 
@@ -111,7 +59,7 @@ function bundle(name, entry, { external = EXTERNAL, lazy = LAZY_MODULES } = {}) 
     logLevel: 'warning',
     metafile: true,
     external,
-    plugins: [lazyModules(lazy)],
+    plugins: [lazyModules(lazy, root)],
     define: {
       // The version is known at build time: no package.json read at start-up (src/cli/version.ts).
       __MESHCTL_VERSION__: JSON.stringify(pkg.version),
