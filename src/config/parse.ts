@@ -221,6 +221,22 @@ function yamlEntries(text: string, file: string): RawEntry[] {
   });
 }
 
+/**
+ * A UDP backend with a cost receptor would refuse gets receptor's words before ours: its Prepare checks cost
+ * first (pkg/backends/udp.go, as tcp.go), and receptor's tests/functional/cli TestNegativeCost expects
+ * "connection cost must be positive" for --udp-listener as for the others. UDP itself stays refused.
+ */
+function refuseBadUdpCost(entry: RawEntry): void {
+  for (const [key, raw, keyLine] of entry.params) {
+    if (key?.toLowerCase() !== 'cost') continue;
+    const c = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+    if (Number.isFinite(c) && !(c > 0)) {
+      const where: Where = { ...entry.where, key, ...(keyLine === undefined ? {} : { line: keyLine }) };
+      throw configError(where, 'connection cost must be positive', 'set cost to a number above 0');
+    }
+  }
+}
+
 /** Names sections, applies cmdline's rules (singletons, bare values, keys, types, required, defaults). */
 export function checkEntries(entries: readonly RawEntry[]): RawSection[] {
   const out: RawSection[] = [];
@@ -239,6 +255,7 @@ export function checkEntries(entries: readonly RawEntry[]): RawSection[] {
         );
       }
       if (RECEPTOR_ONLY_SECTIONS.includes(name)) {
+        if (name === 'udp-listener' || name === 'udp-peer') refuseBadUdpCost(entry);
         throw configError(where, `section '${name}' is not supported by the meshctl node`, 'remove it, or run real receptor');
       }
       const lower = sectionSpec(name.toLowerCase());

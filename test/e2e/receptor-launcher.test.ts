@@ -99,6 +99,7 @@ describe('e2e receptor launcher', () => {
     ['bad key', ['--node', 'id=x', '--tcp-listener', 'prot=1'], 'Error: config error: unknown field name prot\n'],
     ['missing required key', ['--node', 'id=x', '--work-command', 'worktype=cat'], 'Error: error in --work-command: required parameter missing: command\n'],
     ['negative cost', ['--node', 'id=x', '--tcp-listener', 'port=0', 'cost=-1'], 'Error: connection cost must be positive\n'],
+    ['negative cost on a UDP listener', ['--node', 'id=x', '--udp-listener', 'port=0', 'cost=-1'], 'Error: connection cost must be positive\n'],
     ['parameter before any section', ['id=x'], 'Error: parameter specified before command\n'],
     ['version with another section', ['--node', 'id=x', '--version'], 'Error: cannot specify any other options with version\n'],
   ];

@@ -43,6 +43,7 @@ const SAME: [string, string[]][] = [
   ['missing required key', ['--node', 'id=x', '--work-command', 'worktype=cat']],
   ['missing required bare key', ['--node', 'id=x', '--tcp-listener']],
   ['negative cost', ['--node', 'id=x', '--tcp-listener', 'port=0', 'cost=-1']],
+  ['negative cost on a UDP listener', ['--node', 'id=x', '--udp-listener', 'port=0', 'cost=-1']],
   ['parameter before any section', ['id=x']],
   ['version with another section', ['--node', 'id=x', '--version']],
   ['unknown section before version', ['--version', '--tcp-listner']],

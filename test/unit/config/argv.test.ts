@@ -162,6 +162,17 @@ describe('config argv', () => {
     expect(e.hint).toBe('remove it, or run real receptor');
   });
 
+  // Receptor's tests/functional/cli TestNegativeCost/--udp-listener: receptor checks a backend's cost in its
+  // Prepare, so cost=-1 is refused in those words; the refusal of UDP itself comes only for a valid cost.
+  it('config argv - a UDP section with a cost of 0 or less gets receptor\'s cost error before the UDP refusal', async () => {
+    for (const sec of ['--udp-listener', '--udp-peer']) {
+      const e = await argvError(['--node', 'id=a', sec, sec === '--udp-peer' ? 'address=x:1' : 'port=0', 'cost=-1']);
+      expect(e.message).toBe(`argv: ${sec}: connection cost must be positive`);
+      const ok = await argvError(['--node', 'id=a', sec, sec === '--udp-peer' ? 'address=x:1' : 'port=0', 'cost=2']);
+      expect(ok.message).toContain('is not supported by the meshctl node');
+    }
+  });
+
   it('config argv - --config FILE merges the file sections at its place; errors in the file name the file line', async () => {
     const file = path.join(dir, 'base.yaml');
     await writeFile(file, '- node:\n    id: fromfile\n- work-command:\n    worktype: cat\n    command: cat\n');
