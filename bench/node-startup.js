@@ -7,7 +7,7 @@
 // "Ready" is measured twice: the socket file exists and a connect succeeds; and the node answers `status`
 // (greeting, `status`, its JSON reply) on a fresh connection. The poller checks every millisecond.
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { machineLine, median, MESHCTL, RawSession, receptorBin, sleep, tempDir, track } from './lib.js';
@@ -50,8 +50,18 @@ function writeConfig(dir, id) {
   return { socket, file };
 }
 
-function command(kind, file) {
+// Node's own floor for a node with a Unix control socket: listen and nothing else; and listen after loading the
+// built-in modules `meshctl node` loads before its socket opens (read from process.moduleLoadList at that point).
+const LISTEN = "require('net').createServer(() => {}).listen(process.argv[1]); process.on('SIGTERM', () => process.exit(0));";
+const NODE_BUILTINS = ['v8', 'vm', 'tty', 'fs/promises', 'stream/promises', 'timers/promises', 'os', 'perf_hooks', 'string_decoder'];
+const FLOORS = {
+  listen: LISTEN,
+  builtins: `for (const m of ${JSON.stringify(NODE_BUILTINS)}) require(m); performance.now(); ${LISTEN}`,
+};
+
+function command(kind, file, socket) {
   if (kind === 'receptor') return [receptorBin(), ['-c', file]];
+  if (kind in FLOORS) return [process.execPath, ['-e', FLOORS[kind], socket]];
   return [process.execPath, [MESHCTL, 'node', '-c', file]];
 }
 
@@ -78,7 +88,7 @@ async function startTogether(kind, configs) {
   try {
     const t0 = now();
     for (const c of configs) {
-      const [cmd, args] = command(kind, c.file);
+      const [cmd, args] = command(kind, c.file, c.socket);
       const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       child.log = '';
       child.stderr.on('data', (d) => (child.log += d));
@@ -92,6 +102,7 @@ async function startTogether(kind, configs) {
           if (child.exitCode !== null) throw new Error(`${kind} exited with ${child.exitCode}: ${child.log}`);
           if (now() - t0 > 20_000) throw new Error(`${kind} did not answer status in 20 s: ${child.log}`);
           if (connectMs === undefined && existsSync(c.socket) && (await canConnect(c.socket))) connectMs = now() - t0;
+          if (connectMs !== undefined && kind in FLOORS) return { connectMs };
           if (connectMs !== undefined && (await answersStatus(c.socket))) return { connectMs, statusMs: now() - t0 };
           await sleep(1);
         }
@@ -101,6 +112,8 @@ async function startTogether(kind, configs) {
   } finally {
     await stopAll();
     untrack();
+    // The floors exit without removing their socket files (the nodes remove theirs).
+    for (const c of configs) rmSync(c.socket, { force: true });
   }
 }
 
@@ -122,9 +135,9 @@ export async function run({ rounds = 31, trioRounds = 15 } = {}) {
   const tmp = tempDir('meshctl-bench-startup-');
   try {
     // One node at a time, interleaved with `node -e 0`.
-    const single = { bare: [], meshctl: { connect: [], status: [] }, receptor: { connect: [], status: [] } };
-    const steps = ['bare', ...kinds];
-    const configs = Object.fromEntries(kinds.map((k) => [k, writeConfig(tmp.dir, `single-${k}`)]));
+    const single = { bare: [], listen: { connect: [] }, builtins: { connect: [] }, meshctl: { connect: [], status: [] }, receptor: { connect: [], status: [] } };
+    const steps = ['bare', 'listen', 'builtins', ...kinds];
+    const configs = Object.fromEntries(steps.slice(1).map((k) => [k, writeConfig(tmp.dir, `single-${k}`)]));
     const runStep = async (step, record) => {
       if (step === 'bare') {
         const ms = await nodeBare();
@@ -134,7 +147,7 @@ export async function run({ rounds = 31, trioRounds = 15 } = {}) {
       const [r] = await startTogether(step, [configs[step]]);
       if (record) {
         single[step].connect.push(r.connectMs);
-        single[step].status.push(r.statusMs);
+        if (r.statusMs !== undefined) single[step].status.push(r.statusMs);
       }
     };
     for (const step of steps) for (let i = 0; i < 2; i++) await runStep(step, false); // warm-up: page cache, code cache
@@ -155,7 +168,11 @@ export async function run({ rounds = 31, trioRounds = 15 } = {}) {
 
     const bare = stats(single.bare);
     const row = (name, s) => `| ${name} | ${s.median.toFixed(1)} | ${(s.median / bare.median).toFixed(2)}× | ${s.min.toFixed(1)}–${s.max.toFixed(1)} | ${s.runs} |`;
-    const lines = [row('`node -e 0` (to exit)', bare)];
+    const lines = [
+      row('`node -e 0` (to exit)', bare),
+      row("Node's floor: `node -e` listening on a Unix socket", stats(single.listen.connect)),
+      row('… after loading the built-in modules `meshctl node` loads first', stats(single.builtins.connect)),
+    ];
     for (const k of kinds) {
       const name = k === 'meshctl' ? '`meshctl node -c FILE`' : '`receptor -c FILE` (1.6.5)';
       lines.push(row(`${name}: socket accepts a connection`, stats(single[k].connect)));
@@ -173,6 +190,8 @@ export async function run({ rounds = 31, trioRounds = 15 } = {}) {
       `Milliseconds from spawn until the control socket of a node (Unix socket only, \`local-only\`, log level error) accepts a connection, and until it answers \`status\` on a fresh connection, polled every ms; \`node -e 0\` from spawn to exit. Interleaved rounds, order rotating, all figures from this one run. Machine: ${machineLine()}.`,
       'Reproduce: `npm run bench -- node-startup`.',
       receptor ? '' : '\n**The real receptor was not found** (`source /root/.cache/meshctl-peers/env.sh`, or set RECEPTOR_BIN): its rows are missing.\n',
+      `The two floors are scripts that do nothing but listen (the second after requiring ${NODE_BUILTINS.map((m) => `\`${m}\``).join(', ')}): what Node itself costs a node with a Unix control socket. The rest of \`meshctl node\`'s time is its own: reading and deserialising dist/cli-bundle/node.cjs with its code cache, its modules' start, reading the config and starting the node (\`node --cpu-prof\`; scripts/bundle-cli.mjs says what was done about each).`,
+      '',
       '| command | median ms | vs `node -e 0` | range ms | runs |',
       '|---|---|---|---|---|',
       ...lines,
