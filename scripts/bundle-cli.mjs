@@ -42,7 +42,7 @@ const LAZY_MODULES = ['ws', 'node:http', 'node:https', 'node:zlib', 'node:tls', 
 const EXTERNAL = ['@peculiar/x509', 'reflect-metadata', 'cli-table3', '@jmespath-community/jmespath'];
 
 /** One self-contained CommonJS bundle, dist/cli-bundle/NAME.cjs. */
-function bundle(name, entry, { external = EXTERNAL, lazy = LAZY_MODULES } = {}) {
+function bundle(name, entry, { external = EXTERNAL, lazy = LAZY_MODULES, minify = false } = {}) {
   return build({
     entryPoints: { [name]: entry },
     outdir,
@@ -59,6 +59,9 @@ function bundle(name, entry, { external = EXTERNAL, lazy = LAZY_MODULES } = {}) 
     logLevel: 'warning',
     metafile: true,
     external,
+    // Whitespace and syntax only: names stay, so a stack trace still reads (and --debug maps it to src/).
+    minifyWhitespace: minify,
+    minifySyntax: minify,
     plugins: [lazyModules(lazy, root)],
     define: {
       // The version is known at build time: no package.json read at start-up (src/cli/version.ts).
@@ -105,10 +108,12 @@ const [result] = await Promise.all([
   // is reached only by the error path (printError's `instanceof CommanderError`): loaded from node_modules then.
   // node:crypto (~5 ms) waits for its first use too (TLS, work signing, unit IDs): nothing the node runs before its
   // socket opens needs it. Not in main.cjs: the cert commands hand webcrypto to @peculiar/x509, whose methods
-  // check their receiver, which a Proxy is not.
+  // check their receiver, which a Proxy is not. Minified (774 KB → 492 KB to read and scan): ~2.5 ms less to a
+  // ready socket, measured interleaved (88.8 → 86.2 ms, `node -e 0` 59.7 ms).
   bundle('node', join(root, 'src', 'cli', 'node-main.ts'), {
     external: [...EXTERNAL, 'commander'],
     lazy: [...LAZY_MODULES, 'commander', 'node:crypto'],
+    minify: true,
   }),
 ]);
 

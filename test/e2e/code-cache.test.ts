@@ -2,8 +2,9 @@
 // must speed a run up and never change what runs: one from another build, one V8 refuses, or none at all gives
 // the same result, and the bad one is replaced. Also the fast path of `meshctl node -c FILE` (src/cli/node-main.ts,
 // dist/cli-bundle/node.cjs): it must answer as the whole CLI does for the same line.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -116,6 +117,33 @@ describe('node fast path', () => {
       expect(fast.err).toMatch(/^meshctl: /);
       expect(fast).toEqual(whole);
     }
+  });
+
+  it("node fast path - a node started with -c FILE runs a work-command unit (the bundle kept the unit runner's literal require('node:child_process'); a bundler facade in it made every unit fail: the unit runner stopped)", async () => {
+    const socket = path.join(dir, 'fast.sock');
+    const config = path.join(dir, 'fast.yaml');
+    writeFileSync(
+      config,
+      `---\n- node:\n    id: fast\n    datadir: ${path.join(dir, 'fast-data')}\n- control-service:\n    service: control\n    filename: ${socket}\n- work-command:\n    worktype: cat\n    command: cat\n`,
+    );
+    const child = spawn(process.execPath, [BIN, 'node', '-c', config], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      for (let waited = 0; !existsSync(socket); waited += 20) {
+        if (child.exitCode !== null || waited > 20_000) throw new Error(`the node did not start: ${log}`);
+        await sleep(20);
+      }
+      const r = spawnSync(process.execPath, [BIN, '-s', socket, 'work', 'submit', 'cat', '-p', '-', '-f', '--rm'], { input: 'through the runner\n', encoding: 'utf8', timeout: 20_000 });
+      expect(r.stderr).toMatch(/^released \S+\n$/);
+      expect(r.stdout).toBe('through the runner\n');
+      expect(r.status).toBe(0);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    expect(log).not.toMatch(/unit runner .* stopped/);
   });
 
   it("node fast path - in receptor mode `-c FILE` fails with receptor's Error: line on stdout and exit 1, as main does", () => {
