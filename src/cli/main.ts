@@ -112,6 +112,7 @@ export async function main(argv: readonly string[], io?: IOStreams, opts: MainOp
 
   const ctx: ProgramContext = {
     io: streams,
+    receptorMode,
     invoke: async <O>(cmd: Command, o: O, load: () => Promise<CommandModule<O>>) => {
       const globals = resolveGlobals(cmd);
       state.debug ||= globals.debug;

@@ -64,7 +64,7 @@ export async function nodeMain(argv: readonly string[]): Promise<number | undefi
     }
     keepYoungGenerationSmall();
     // run() reads only the streams and the stop signal of its Factory: no contexts, client or spinner.
-    await run({ config: line.file }, { io, signal: controller.signal } as Pick<Factory, 'io' | 'signal'> as Factory);
+    await run({ config: line.file, ...(line.receptorMode ? { receptorMode: true } : {}) }, { io, signal: controller.signal } as Pick<Factory, 'io' | 'signal'> as Factory);
     exit = 0;
   } catch (err) {
     if (line.receptorMode && !stdoutClosed && !(err instanceof AbortError)) {

@@ -4,7 +4,7 @@
 // in test/interop/receptor-launcher-vs-receptor.test.ts) and runs a working node in between. Needs no receptor.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,8 +118,10 @@ describe('e2e receptor launcher', () => {
     );
     children.push(child);
     let log = '';
-    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => ((log += d.toString()), (out += d.toString())));
+    child.stderr!.on('data', (d: Buffer) => ((log += d.toString()), (err += d.toString())));
     const deadline = Date.now() + START_BOUND_MS;
     while (!existsSync(sock)) {
       if (child.exitCode !== null) throw new Error(`receptor (launcher) exited ${child.exitCode}: ${log}`);
@@ -142,5 +144,41 @@ describe('e2e receptor launcher', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(sock)).toBe(false);
+    // Receptor logs to stdout (pkg/logger/logger.go: log.New(os.Stdout, ...)) and prints no `listening on` lines;
+    // meshctl node's own form logs to stderr. A suite reading receptor's log from stdout must find it there.
+    expect(out).toMatch(/^INFO \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d Running control service control \{"node_id":"x"\}\n/);
+    expect(out).toContain(' Initialization complete\n');
+    expect(out).not.toContain('listening on');
+    expect(err).toBe('');
+  });
+
+  it('e2e receptor launcher - receptor -c FILE (the fast path) logs to stdout too, meshctl node -c FILE to stderr', async () => {
+    const sock = path.join(dir, 'c.sock');
+    const cfg = path.join(dir, 'c.yaml');
+    await writeFile(cfg, `- node:\n    id: c\n    datadir: ${path.join(dir, 'data-c')}\n- local-only:\n- control-service:\n    filename: ${sock}\n`);
+    for (const [file, args, channel] of [
+      ['receptor', ['-c', cfg], 'stdout'],
+      [process.execPath, [BIN, 'node', '-c', cfg], 'stderr'],
+    ] as const) {
+      const child = spawn(file, [...args], { cwd: dir, env });
+      children.push(child);
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const deadline = Date.now() + START_BOUND_MS;
+      while (!(channel === 'stdout' ? out : err).includes('Initialization complete')) {
+        if (child.exitCode !== null) throw new Error(`${file} exited ${child.exitCode}: ${out}${err}`);
+        if (Date.now() > deadline) throw new Error(`no Initialization complete after ${START_BOUND_MS} ms: ${out}${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const [log, other] = channel === 'stdout' ? [out, err] : [err, out];
+      expect(log, file).toContain('Running control service control {"node_id":"c"}');
+      expect(other, file).toBe('');
+      expect(log.includes('Node c listening on'), file).toBe(channel === 'stderr');
+    }
   });
 });

@@ -17,6 +17,8 @@ export interface ProgramContext {
    * recorder and never load anything.
    */
   invoke<O>(cmd: Command, opts: O, load: () => Promise<CommandModule<O>>): Promise<void>;
+  /** Run as `receptor` (the launcher of `meshctl node install-launcher`): `meshctl node` behaves as receptor at its edges. */
+  receptorMode?: boolean;
 }
 
 export interface LeafSpec {

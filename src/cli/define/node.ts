@@ -38,6 +38,7 @@ export function defineNodeCommand(program: Command, ctx: ProgramContext): void {
         // Options given before the first section come first, as they did on the line.
         const opts: NodeRunOptions =
           files.length === 1 && words.length === 0 ? { config: files[0]! } : { args: [...files.flatMap((f) => ['--config', f]), ...words] };
+        if (ctx.receptorMode) opts.receptorMode = true;
         return ctx.invoke(cmd, opts, () => import('../../commands/node/run.js'));
       }),
   );
