@@ -17,6 +17,8 @@ export const EXIT = {
   SERVER: 5,
   /** A results stream ended short of the unit's StdoutSize, or resuming gave up. */
   INCOMPLETE: 6,
+  /** A fan-out over the mesh (`mesh status`, `work list --all-nodes`): some nodes did not answer; the rest is printed. */
+  PARTIAL: 7,
   /** Anything unexpected (a bug): reported with --debug for the stack. */
   INTERNAL: 70,
   /**
@@ -64,6 +66,7 @@ export const ERROR_TABLE = {
   EUNITFAILED: { exit: EXIT.UNIT_FAILED },
   EPINGFAILED: { exit: EXIT.UNIT_FAILED },
   EINCOMPLETE: { exit: EXIT.INCOMPLETE },
+  EPARTIAL: { exit: EXIT.PARTIAL },
   EWAITTIMEOUT: { exit: EXIT.WAIT_TIMEOUT },
   // local I/O: reading a submit's payload (file or stdin) failed after the upload began
   EPAYLOAD: { exit: EXIT.INTERNAL },

@@ -14,6 +14,7 @@ import { defineCompleteCommand, defineCompletionCommand } from './define/complet
 import { addExamples } from './define/examples.js';
 import { defineDemoCommand } from './define/demo.js';
 import { defineMeshCommands } from './define/mesh.js';
+import { defineMeshViewCommands } from './define/mesh-views.js';
 import { defineNodeCommand } from './define/node.js';
 import { defineWorkCommands } from './define/work.js';
 import { addRootGlobalOptions } from './global-options.js';
@@ -22,7 +23,7 @@ import { defineHelpCommand, MeshctlCommand } from './help.js';
 export type { CommandModule, ProgramContext } from './define/common.js';
 
 /** The top-level commands, in help order. program.test.ts checks it against the full tree. */
-export const TOP_LEVEL_COMMANDS = ['status', 'ping', 'traceroute', 'reload', 'version', 'connect', 'work', 'node', 'cert', 'config', 'demo', 'completion'] as const;
+export const TOP_LEVEL_COMMANDS = ['status', 'ping', 'traceroute', 'reload', 'version', 'connect', 'mesh', 'work', 'node', 'cert', 'config', 'demo', 'completion'] as const;
 
 /**
  * Which top-level commands to define. Building all of them costs a few ms of start-up (commander creates an
@@ -78,11 +79,12 @@ Environment:
   NO_COLOR, FORCE_COLOR                colour control
 
 Exit status: 0 ok, 1 unit failed / ping failed, 2 usage, 3 connection, 4 TLS, 5 node refused,
-6 incomplete results, 70 internal error, 130 interrupted, 143 terminated (see docs/exit-codes.md).`,
+6 incomplete results, 7 some nodes did not answer, 70 internal error, 130 interrupted, 143 terminated (see docs/exit-codes.md).`,
   );
 
   // Settings above are copied to subcommands created with .command() from here on.
   defineMeshCommands(program, ctx, want);
+  if (want('mesh')) defineMeshViewCommands(program, ctx);
   if (want('work')) defineWorkCommands(program, ctx);
   if (want('node')) defineNodeCommand(program, ctx);
   if (want('cert')) defineCertCommands(program, ctx);

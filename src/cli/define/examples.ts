@@ -32,6 +32,15 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ["One command to beta's own control service, through the mesh", "printf 'status\\n' | meshctl connect beta control"],
     ['An interactive service: every key, Ctrl-C included, goes to it', 'meshctl connect beta ssh --raw'],
   ],
+  mesh: [
+    ['Every node of the mesh: version, CPUs, memory, work types, units, connections, ping time', 'meshctl mesh status'],
+  ],
+  'mesh status': [
+    ['One row per node the local node knows of, each asked through the mesh', 'meshctl mesh status'],
+    ['Nodes whose control service uses TLS through the tls-client named ctl; 2s per node', 'meshctl mesh status --tls-client ctl --timeout 2s'],
+    ['Redraw every 5 seconds; piped, print only the rows that change', 'meshctl mesh status --watch 5s'],
+    ['The nodes that did not answer, and why', "meshctl mesh status --query 'nodes[?!reachable].[node, error.message]'"],
+  ],
   work: [
     ['Run a unit with a file as its stdin and print its output as it comes', 'meshctl work submit cat -p data.txt --follow'],
     ['The units of the node', 'meshctl work list'],
@@ -49,6 +58,7 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ['Every unit of the node: ID, work type, state, output size, detail', 'meshctl work list'],
     ['Only the unit IDs, one a line (ls is list)', 'meshctl work ls -q'],
     ["The units of node beta, read through the mesh", 'meshctl work list --node beta'],
+    ['The failed units of every node, with a NODE column', 'meshctl work list --all-nodes --state failed'],
   ],
   'work status': [
     ['State, detail and output size of a unit', `meshctl work status ${ID}`],

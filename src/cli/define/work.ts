@@ -6,7 +6,7 @@ import type { ReleaseOptions } from '../../commands/work/release.js';
 import type { ResultsOptions } from '../../commands/work/results.js';
 import type { WorkStatusOptions } from '../../commands/work/status.js';
 import type { SubmitOptions } from '../../commands/work/submit.js';
-import { collect, leaf, nonNegativeInt, type ProgramContext } from './common.js';
+import { collect, leaf, nonNegativeInt, positiveInt, type ProgramContext } from './common.js';
 
 /**
  * `-n, --no-payload` would be a negation of `--payload` to commander (sharing one value, last one wins), which
@@ -71,10 +71,27 @@ export function defineWorkCommands(program: Command, ctx: ProgramContext): void 
       .addOption(new Option('--unit_id <id>', "receptorctl's spelling of --unit-id").hideHelp())
       .option('--tls-client <name>', 'tls-client the node uses to reach --node')
       .option('-q, --quiet', 'unit ids only, one per line')
+      .option('--all-nodes', 'the units of every node the local node knows of, with a NODE column')
+      .option('--state <states>', 'only units in these states (pending, running, succeeded, failed, canceled; comma-separated)', collect)
+      .option('--work-type <type>', 'only units of this work type (repeatable)', collect)
+      .addOption(new Option('--concurrency <n>', 'with --all-nodes: nodes asked at once').default(8).argParser(positiveInt))
       .action((o: WorkListOptions & { unit_id?: string }, cmd: Command) =>
         ctx.invoke(
           cmd,
-          { node: o.node, unitId: o.unitId ?? o.unit_id, tlsClient: o.tlsClient, quiet: Boolean(o.quiet), json: o.json, yaml: o.yaml, query: o.query, wide: o.wide },
+          {
+            node: o.node,
+            unitId: o.unitId ?? o.unit_id,
+            tlsClient: o.tlsClient,
+            quiet: Boolean(o.quiet),
+            allNodes: Boolean(o.allNodes),
+            state: o.state,
+            workType: o.workType,
+            concurrency: o.concurrency,
+            json: o.json,
+            yaml: o.yaml,
+            query: o.query,
+            wide: o.wide,
+          },
           () => import('../../commands/work/list.js'),
         ),
       ),
