@@ -2,7 +2,7 @@
 // Each benchmark stops what it starts; cleanupAll() catches what a failure or Ctrl-C leaves behind.
 import { cleanupAll, writeSection } from './lib.js';
 
-const ALL = ['startup', 'node-startup', 'results', 'submit', 'memory', 'latency', 'capacity', 'load'];
+const ALL = ['startup', 'node-startup', 'results', 'submit', 'memory', 'latency', 'capacity', 'load', 'mesh-status'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : ALL;
 for (const name of names) {
