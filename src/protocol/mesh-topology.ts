@@ -9,8 +9,10 @@
 // - Routes are Dijkstra from the local node over those costs, the edge a → b weighing KnownConnectionCosts[a][b]
 //   (updateRoutingTable); RoutingTable[dest] is the first hop. Ties are broken there by Go's map order, so the tree
 //   below takes the first hop from RoutingTable wherever several shortest paths exist.
-// - Every node with a control-service advertises the service `control` (pkg/controlsvc: the service is
-//   registered with an advertisement); work types ride in the WorkCommands of an advertisement (workceptor).
+// - A control-service with a service name (`control` by default) is advertised with the tag
+//   `type: Control Service` (pkg/controlsvc/controlsvc.go, ListenAndAdvertise); with `service: ""` it serves its
+//   local socket only and advertises nothing. Work types ride only on that advert (netceptor.go sendServiceAds
+//   adds WorkCommands to the ads tagged Control Service), so a node without one shows no work types either.
 import type { Advertisement, Status } from './types.js';
 
 /** What a node does, from its advertisements: runs work, answers control commands, or neither (relays only). */
@@ -18,7 +20,7 @@ export type MeshRole = 'executor' | 'control' | 'hop';
 
 export interface MeshNode {
   id: string;
-  /** 'executor' (advertises work types) and/or 'control' (advertises the control service); 'hop' when neither. */
+  /** 'executor' (advertises work types) and/or 'control' (advertises a control service); 'hop' when neither. */
   roles: MeshRole[];
   /** Work types the node advertises, sorted; `secure` ones verify signed work. */
   workTypes: { workType: string; secure: boolean }[];
@@ -155,7 +157,7 @@ export function meshTopology(status: TopologyStatus): MeshTopology {
     const services = info?.services ?? [];
     const roles: MeshRole[] = [];
     if (workTypes.length) roles.push('executor');
-    if (services.includes('control')) roles.push('control');
+    if (info?.control) roles.push('control');
     if (roles.length === 0) roles.push('hop');
     const p = parent.get(id);
     const reachable = depth.has(id);
@@ -201,12 +203,14 @@ export function meshTopology(status: TopologyStatus): MeshTopology {
 }
 
 /** Services and work types per node. Work types: the union over the node's ads (receptorctl shows the first ad's). */
-function rolesFrom(ads: readonly Advertisement[]): Map<string, { services: string[]; workTypes: { workType: string; secure: boolean }[] }> {
-  const out = new Map<string, { services: Set<string>; work: Map<string, boolean> }>();
+function rolesFrom(ads: readonly Advertisement[]): Map<string, { services: string[]; control: boolean; workTypes: { workType: string; secure: boolean }[] }> {
+  const out = new Map<string, { services: Set<string>; control: boolean; work: Map<string, boolean> }>();
   for (const ad of ads) {
     let e = out.get(ad.NodeID);
-    if (!e) out.set(ad.NodeID, (e = { services: new Set(), work: new Map() }));
+    if (!e) out.set(ad.NodeID, (e = { services: new Set(), control: false, work: new Map() }));
     if (typeof ad.Service === 'string' && ad.Service !== '') e.services.add(ad.Service);
+    // The tag marks a control service whatever its name; `control` is the name receptorctl and AWX dial.
+    if (ad.Tags?.type === 'Control Service' || ad.Service === 'control') e.control = true;
     for (const w of ad.WorkCommands ?? []) {
       if (typeof w?.WorkType === 'string' && !e.work.has(w.WorkType)) e.work.set(w.WorkType, Boolean(w.Secure));
     }
@@ -216,6 +220,7 @@ function rolesFrom(ads: readonly Advertisement[]): Map<string, { services: strin
       id,
       {
         services: [...e.services].sort(byId),
+        control: e.control,
         workTypes: [...e.work].sort(([a], [b]) => byId(a, b)).map(([workType, secure]) => ({ workType, secure })),
       },
     ]),

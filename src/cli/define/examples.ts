@@ -34,12 +34,19 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   ],
   mesh: [
     ['Every node of the mesh: version, CPUs, memory, work types, units, connections, ping time', 'meshctl mesh status'],
+    ['The mesh as a tree from the local node, with link costs and roles', 'meshctl mesh graph'],
   ],
   'mesh status': [
     ['One row per node the local node knows of, each asked through the mesh', 'meshctl mesh status'],
     ['Nodes whose control service uses TLS through the tls-client named ctl; 2s per node', 'meshctl mesh status --tls-client ctl --timeout 2s'],
     ['Redraw every 5 seconds; piped, print only the rows that change', 'meshctl mesh status --watch 5s'],
     ['The nodes that did not answer, and why', "meshctl mesh status --query 'nodes[?!reachable].[node, error.message]'"],
+  ],
+  'mesh graph': [
+    ["The mesh as a tree drawn from the local node: link costs, route costs, each node's role", 'meshctl mesh graph'],
+    ['A picture with Graphviz', 'meshctl mesh graph --format dot | dot -Tsvg -o mesh.svg'],
+    ['Mermaid text for a Markdown page (GitHub draws ```mermaid blocks)', 'meshctl mesh graph --format mermaid'],
+    ['The executors and their work types', "meshctl mesh graph --query \"nodes[?contains(roles, 'executor')].[id, workTypes[].workType]\""],
   ],
   work: [
     ['Run a unit with a file as its stdin and print its output as it comes', 'meshctl work submit cat -p data.txt --follow'],

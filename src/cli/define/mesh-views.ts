@@ -3,6 +3,7 @@
 import { Option, type Command } from 'commander';
 import type { MeshStatusOptions } from '../../commands/mesh/status.js';
 import { leaf, positiveInt, type ProgramContext } from './common.js';
+import { defineMeshGraphCommand } from './mesh-graph.js';
 
 /** The `mesh` group; each view adds its verb to it. */
 export function defineMeshViewCommands(program: Command, ctx: ProgramContext): Command {
@@ -22,6 +23,8 @@ export function defineMeshViewCommands(program: Command, ctx: ProgramContext): C
         ),
       ),
   );
+
+  defineMeshGraphCommand(mesh, ctx);
 
   return mesh;
 }

@@ -58,6 +58,23 @@ describe('mesh topology', () => {
     });
   });
 
+  it('mesh topology - a control service under another name is known by its Control Service tag; other services make no role', () => {
+    const ad = (NodeID: string, Service: string, Tags: Record<string, string> | null) => ({ NodeID, Service, Time: '2026-01-01T00:00:00Z', ConnType: 1, Tags, WorkCommands: null });
+    const t = meshTopology(
+      status({
+        NodeID: 'a',
+        KnownConnectionCosts: { a: { b: 1, c: 1 }, b: { a: 1 }, c: { a: 1 } },
+        RoutingTable: { b: 'b', c: 'c' },
+        Advertisements: [ad('b', 'ctl', { type: 'Control Service' }), ad('c', 'web', null), ad('c', 'ssh', { type: 'tcp' })],
+      }),
+    );
+    expect(t.nodes.map((n) => [n.id, n.roles, n.services])).toEqual([
+      ['a', ['hop'], []],
+      ['b', ['control'], ['ctl']],
+      ['c', ['hop'], ['ssh', 'web']],
+    ]);
+  });
+
   it('mesh topology - a receptor hop without a control-service advertises nothing and is a hop', () => {
     const t = meshTopology(fixture('receptor-1.6.5-hop-without-control.json'));
     expect(t.nodes.find((n) => n.id === 'hop-1.dc')).toMatchObject({ roles: ['hop'], services: [], workTypes: [], reachable: true, parent: 'ctl.example.com' });
