@@ -106,7 +106,7 @@ const HINTS: Record<ErrorCode, Hint> = {
   EWAITTIMEOUT: 'wait longer with a larger --timeout, or see `meshctl work status ID`',
   EPAYLOAD: 'check the payload file, or the program writing to stdin',
   EPARTIAL: (d) =>
-    d.tlsNodes ? 'pass --tls-client NAME for the nodes whose control service uses TLS, or raise --timeout' : 'the rows say why; check routes with `meshctl status`, or raise --timeout',
+    d.tlsNodes ? 'pass --tls-client NAME for the nodes whose control service uses TLS, or raise --timeout' : "each node's reason is shown; check routes with `meshctl status`, or raise --timeout",
   // an interruption explains itself, or says nothing
   EABORTED: '',
   ETERMINATED: '',

@@ -231,7 +231,7 @@ describe('mesh status - against an embedded mesh', () => {
     expect(leaf.reachable).toBe(false);
     expect(leaf.error!.message).toMatch(/leaf.*(no route to node|did not answer)/);
     expect(doc.nodes.filter((n) => n.reachable)).toHaveLength(4);
-    expect(r.err).toMatch(/^meshctl: 1 of 5 nodes did not answer: leaf \(hint: the rows say why/);
+    expect(r.err).toMatch(/^meshctl: 1 of 5 nodes did not answer: leaf \(hint: each node's reason is shown/);
 
     const tty = await run(['mesh', 'status', '--tls-client', 'ctlclient', '--timeout', '3s'], { tty: true });
     expect(tty.code).toBe(7);
