@@ -15,9 +15,19 @@ export interface StoredAdvert {
   cancelled?: boolean;
 }
 
-/** Wall-clock now in nanoseconds (ms precision plus the monotonic clock's fraction). */
+/** The wall clock at the first nowNs() minus the monotonic clock then: nowNs() = this + the monotonic clock. */
+let originNs: bigint | undefined;
+
+/**
+ * Wall-clock now in nanoseconds: the wall clock (ms) read once, moved on by the monotonic clock (ns), so adverts
+ * of this process never go back in time. process.hrtime, not performance.now(): the node's own advert is made
+ * before its control socket opens, and the first touch of the `performance` global loads perf_hooks (~1 ms of
+ * `meshctl node`'s start-up, issue 12, bench/node-startup.js).
+ */
 export function nowNs(): bigint {
-  return BigInt(Math.round(performance.timeOrigin * 1e6)) + BigInt(Math.round(performance.now() * 1e6));
+  const mono = process.hrtime.bigint();
+  originNs ??= BigInt(Date.now()) * 1_000_000n - mono;
+  return originNs + mono;
 }
 
 export class AdvertStore {
