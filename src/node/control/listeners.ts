@@ -5,8 +5,7 @@
 //   is probed instead: if something answers, the node refuses to start; a dead one is replaced.
 // - `tcplisten`: `PORT` binds 0.0.0.0:PORT, `HOST:PORT` binds that address; with `tcptls` the listener
 //   speaks TLS.
-import { closeSync, openSync } from 'node:fs';
-import { chmod, lstat, mkdtemp, rename, rm } from 'node:fs/promises';
+import { chmodSync, closeSync, lstatSync, mkdtempSync, openSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import tls from 'node:tls';
@@ -66,6 +65,10 @@ const SUN_PATH_MAX = 107;
  * file or directory that other code of the process creates during that window (a unit's stdout, a
  * datadir) would get the restrictive mode as well; worker threads cannot even set it (process.umask
  * throws there). The private directory touches nothing but itself.
+ *
+ * The directory calls are synchronous: four metadata calls in the socket's own directory take tens of
+ * microseconds, while each one through the threadpool cost a round trip of the event loop (~1.5 ms for the
+ * four before the control socket was ready: issue 12, bench/node-startup.js).
  */
 async function bindUnixPrivately(server: net.Server, file: string, permissions: number): Promise<void> {
   if (Buffer.byteLength(file) > SUN_PATH_MAX) {
@@ -73,7 +76,7 @@ async function bindUnixPrivately(server: net.Server, file: string, permissions: 
       hint: 'choose a shorter control-service filename',
     });
   }
-  const privateDir = await mkdtemp(join(dirname(file), '.sock-'));
+  const privateDir = mkdtempSync(join(dirname(file), '.sock-'));
   let dirFd: number | undefined;
   try {
     let bindPath = join(privateDir, 's');
@@ -87,13 +90,17 @@ async function bindUnixPrivately(server: net.Server, file: string, permissions: 
       server.once('close', () => closeSync(fd));
     }
     await listen(server, { path: bindPath });
-    await chmod(join(privateDir, 's'), permissions);
-    await rename(join(privateDir, 's'), file);
+    chmodSync(join(privateDir, 's'), permissions);
+    renameSync(join(privateDir, 's'), file);
   } catch (err) {
     if (dirFd !== undefined && !server.listening) closeSync(dirFd);
     throw err;
   } finally {
-    await rm(privateDir, { recursive: true, force: true });
+    try {
+      rmdirSync(privateDir); // empty once the socket is renamed away
+    } catch {
+      rmSync(privateDir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -102,8 +109,9 @@ export async function listenUnix(
   permissions: number,
   onConnection: ConnectionHandler,
 ): Promise<net.Server> {
-  try {
-    const st = await lstat(file);
+  // Synchronous, as the calls of bindUnixPrivately.
+  const st = lstatSync(file, { throwIfNoEntry: false });
+  if (st !== undefined) {
     if (!st.isSocket()) {
       throw new MeshctlError('EBADCONFIG', `error opening Unix socket: ${file} exists and is not a socket`, {
         hint: 'choose another control-service filename',
@@ -115,9 +123,6 @@ export async function listenUnix(
       });
     }
     // A dead socket: the rename below replaces it.
-  } catch (err) {
-    if (err instanceof MeshctlError) throw err;
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const server = net.createServer({ allowHalfOpen: true }, (socket) => onConnection(socket, file));
   try {
