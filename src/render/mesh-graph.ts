@@ -169,13 +169,12 @@ export function renderMermaid(t: MeshTopology): string {
   out.push('  classDef executor fill:#d8f3dc,stroke:#2d6a4f');
   out.push('  classDef control fill:#dbe9f6,stroke:#1d3557');
   out.push('  classDef hop fill:#eeeeee,stroke:#555555');
-  out.push('  classDef unreachable stroke-dasharray:4 3');
   for (const cls of ['executor', 'control', 'hop'] as const) {
     const ids = t.nodes.filter((n) => n.roles[0] === cls).map((n) => key.get(n.id));
     if (ids.length) out.push(`  class ${ids.join(',')} ${cls}`);
   }
   const lost = t.nodes.filter((n) => !n.reachable).map((n) => key.get(n.id));
-  if (lost.length) out.push(`  class ${lost.join(',')} unreachable`);
+  if (lost.length) out.push('  classDef unreachable stroke-dasharray:4 3', `  class ${lost.join(',')} unreachable`);
   out.push(`  style ${key.get(t.root)} stroke-width:3px`);
   return out.join('\n') + '\n';
 }
