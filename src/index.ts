@@ -11,6 +11,19 @@ export {
   type ResultsSource,
 } from './client/follow.js';
 export { ServiceBridge } from './client/service-bridge.js';
+export {
+  meshStatus,
+  meshWorkList,
+  eachNodeStatus,
+  discoverNodes,
+  knownNodes,
+  type MeshNode,
+  type FanOutOptions,
+  type NodeSummary,
+  type NodeStatusResult,
+  type NodeWorkListResult,
+  type MeshStatusReport,
+} from './client/mesh-status.js';
 export { WaitTimeoutError, isFinalState, FINAL_STATES, type WaitOptions, type StatusSource } from './client/wait.js';
 export * from './protocol/types.js';
 export { parseAddress, formatAddress, type Address } from './transport/address.js';
