@@ -138,7 +138,15 @@ for (const kind of ['receptor', 'meshctl'] as const) {
     });
 
     it(`tls authz interop (${kind}) - a client certificate for another node ID is refused with Receptor's x509 error`, async () => {
-      expect(await session(a.socketPath, 'connect B control wrong\n{"command":"status","requested_fields":["NodeID"]}\n')).toEqual(['Connecting']);
+      const lines = await session(a.socketPath, 'connect B control wrong\n{"command":"status","requested_fields":["NodeID"]}\n');
+      if (kind === 'receptor' && lines[0] !== 'Connecting') {
+        // Receptor races here: the connect command answers once its QUIC dial returns, and on a loaded machine B's
+        // alert for the refused certificate can reach A first; then the dial fails and the session stays on A, which
+        // runs the next line itself (seen once in a CI-like run at load average 6; Connecting is the usual answer).
+        expect(lines).toEqual(['ERROR: CRYPTO_ERROR 0x12a (remote): tls: bad certificate', '{"NodeID":"A"}']);
+      } else {
+        expect(lines).toEqual(['Connecting']);
+      }
       const deadline = Date.now() + 10_000;
       while (!b.log().includes('x509: certificate is valid for Receptor node ID other, not A') && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
