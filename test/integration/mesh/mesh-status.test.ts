@@ -176,6 +176,14 @@ describe('mesh status - against an embedded mesh', () => {
     const bad = await run(['work', 'list', '--all-nodes', '--state', 'done']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/unknown work unit state 'done' in --state/);
+    const both = await run(['work', 'list', '--all-nodes', '--node', 'worker']);
+    expect([both.code, both.err]).toEqual([2, expect.stringMatching(/--all-nodes and --node cannot be used together/)]);
+
+    // The filters apply to one node's list too (here through --node).
+    const one = await run(['work', 'list', '--node', 'worker', '--state', 'failed', '--json']);
+    expect([one.code, JSON.parse(one.out)]).toEqual([0, {}]);
+    const one2 = await run(['work', 'list', '--node', 'worker', '--work-type', 'cat', '--json']);
+    expect(Object.values(JSON.parse(one2.out) as Record<string, { WorkType: string }>).map((u) => u.WorkType)).toEqual(['cat']);
   });
 
   it('mesh status --watch - piped: the first round prints every row, later rounds only the rows that changed', async () => {
