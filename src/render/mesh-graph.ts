@@ -151,7 +151,8 @@ function roleLine(n: MeshNode): string {
  */
 export function mermaidText(s: string): string {
   let out = '';
-  for (const ch of s) out += /[A-Za-z0-9 .\-_@:,+=/·]/.test(ch) ? ch : `#${ch.codePointAt(0)};`;
+  // printable() first: a control character shows as its visible escape (`\x1b`), as on a terminal and in DOT.
+  for (const ch of printable(s)) out += /[A-Za-z0-9 .\-_@:,+=/·]/.test(ch) ? ch : `#${ch.codePointAt(0)};`;
   return out;
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { meshTopology, type MeshTopology } from '../../../src/protocol/mesh-topology.js';
 import type { Status } from '../../../src/protocol/types.js';
+import { printable } from '../../../src/printable.js';
 import { renderDot, renderMermaid, renderMeshTree } from '../../../src/render/mesh-graph.js';
 import { prepareStyles, renderContext } from '../../../src/render/style.js';
 
@@ -276,7 +277,10 @@ describe('render mesh graph', () => {
     // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
     const m = readMermaid(text);
-    expect([...m.labels.values()].map((l) => l[0])).toEqual(t.nodes.map((n) => n.id));
+    // What a terminal shows: control characters as visible escapes, everything else as it is.
+    expect([...m.labels.values()].map((l) => l[0])).toEqual(t.nodes.map((n) => printable(n.id)));
+    expect([...m.labels.values()].map((l) => l[0])).toContain('\\x1b[31mred');
+    expect([...m.labels.values()].map((l) => l[0])).toContain('new\\nline');
     expect(m.edges).toHaveLength(t.links.length);
     expect(m.edges.filter((e) => e.style === '-.-').map((e) => [m.labels.get(e.a)![0], m.labels.get(e.b)![0], e.label])).toEqual([['a"b', 'end', '3']]);
   });
