@@ -51,10 +51,10 @@ beforeAll(async () => {
   });
   sock = mesh.node('ctl').socketPath;
   // The TLS advertisement of secure's control service is what tells mesh status to use the tls-client.
-  await waitUntil(() => mesh.node('ctl').node.mesh.serviceInfo('secure', 'control')?.ConnType === 2, 'secure control advertised with TLS', { timeoutMs: 20_000 });
+  await waitUntil(() => mesh.node('ctl').node.mesh.serviceInfo('secure', 'control')?.ConnType === 2, 'secure control advertised with TLS', 20_000);
   const c = mesh.client('worker');
   const { unitid } = await c.workSubmit({ workType: 'cat' }, 'hello');
-  await c.waitForUnit(unitid, { timeoutMs: 20_000 });
+  await c.waitForUnit(unitid, 20_000);
 }, 60_000);
 
 afterAll(async () => {
@@ -149,7 +149,7 @@ describe('mesh status - against an embedded mesh', () => {
   it('work list --all-nodes - units of every node under a NODE column; --state and --work-type filter; --json keyed by node', async () => {
     const c = mesh.client('secure');
     const { unitid } = await c.workSubmit({ workType: 'echo' }, null);
-    await c.waitForUnit(unitid, { timeoutMs: 20_000 });
+    await c.waitForUnit(unitid, 20_000);
 
     const piped = await run(['work', 'list', '--all-nodes', '--tls-client', 'ctlclient']);
     expect(piped.code).toBe(0);
@@ -191,14 +191,14 @@ describe('mesh status - against an embedded mesh', () => {
     const ac = new AbortController();
     const done = run(['mesh', 'status', '--tls-client', 'ctlclient', '--watch', '300ms'], { io, signal: ac.signal });
     const records = () => io.stdout().split('\n').filter(Boolean);
-    await waitUntil(() => records().length >= 5, 'first round', { timeoutMs: 20_000 });
+    await waitUntil(() => records().length >= 5, 'first round', 20_000);
     // Let a few rounds pass with nothing changed but ping times: nothing more is printed.
     await new Promise((r) => setTimeout(r, 1500));
     expect(records()).toHaveLength(5);
     const c = mesh.client('worker');
     const { unitid } = await c.workSubmit({ workType: 'cat' }, 'again');
-    await c.waitForUnit(unitid, { timeoutMs: 20_000 });
-    await waitUntil(() => records().slice(5).some((l) => l.includes('Succeeded=2')), 'the changed worker row', { timeoutMs: 20_000 });
+    await c.waitForUnit(unitid, 20_000);
+    await waitUntil(() => records().slice(5).some((l) => l.includes('Succeeded=2')), 'the changed worker row', 20_000);
     ac.abort(new AbortError('interrupted', { signal: 'SIGINT' }));
     const r = await done;
     expect(r.code).toBe(130);
@@ -214,7 +214,7 @@ describe('mesh status - against an embedded mesh', () => {
     const ac = new AbortController();
     const done = run(['mesh', 'status', '--tls-client', 'ctlclient', '--watch', '0.3'], { io, signal: ac.signal });
     const redraws = () => io.stdout().split('\x1b[H\x1b[2J').length - 1;
-    await waitUntil(() => redraws() >= 2, 'two redraws', { timeoutMs: 20_000 });
+    await waitUntil(() => redraws() >= 2, 'two redraws', 20_000);
     ac.abort(new AbortError('interrupted', { signal: 'SIGINT' }));
     await done;
     const last = io.stdout().split('\x1b[H\x1b[2J').at(-1)!;
@@ -252,7 +252,7 @@ describe('mesh status - against an embedded mesh', () => {
   // Last: stops a node for good.
   it('mesh status - a node that stopped stays in the table, unreachable with the reason; work list --all-nodes says so too; exit 7', async () => {
     await mesh.node('leaf').stop();
-    await waitUntil(async () => !('leaf' in (await mesh.client('ctl').status()).RoutingTable), 'leaf unrouted', { timeoutMs: 20_000 });
+    await waitUntil(async () => !('leaf' in (await mesh.client('ctl').status()).RoutingTable), 'leaf unrouted', 20_000);
     const r = await run(['mesh', 'status', '--json', '--tls-client', 'ctlclient', '--timeout', '3s']);
     expect(r.code).toBe(7);
     const doc = JSON.parse(r.out) as { nodes: Row[] };
