@@ -54,7 +54,7 @@ beforeAll(async () => {
   await waitUntil(() => mesh.node('ctl').node.mesh.serviceInfo('secure', 'control')?.ConnType === 2, 'secure control advertised with TLS', 20_000);
   const c = mesh.client('worker');
   const { unitid } = await c.workSubmit({ workType: 'cat' }, 'hello');
-  await c.waitForUnit(unitid, 20_000);
+  await c.waitForUnit(unitid, { timeoutMs: 20_000 });
 }, 60_000);
 
 afterAll(async () => {
@@ -149,7 +149,7 @@ describe('mesh status - against an embedded mesh', () => {
   it('work list --all-nodes - units of every node under a NODE column; --state and --work-type filter; --json keyed by node', async () => {
     const c = mesh.client('secure');
     const { unitid } = await c.workSubmit({ workType: 'echo' }, null);
-    await c.waitForUnit(unitid, 20_000);
+    await c.waitForUnit(unitid, { timeoutMs: 20_000 });
 
     const piped = await run(['work', 'list', '--all-nodes', '--tls-client', 'ctlclient']);
     expect(piped.code).toBe(0);
@@ -197,7 +197,7 @@ describe('mesh status - against an embedded mesh', () => {
     expect(records()).toHaveLength(5);
     const c = mesh.client('worker');
     const { unitid } = await c.workSubmit({ workType: 'cat' }, 'again');
-    await c.waitForUnit(unitid, 20_000);
+    await c.waitForUnit(unitid, { timeoutMs: 20_000 });
     await waitUntil(() => records().slice(5).some((l) => l.includes('Succeeded=2')), 'the changed worker row', 20_000);
     ac.abort(new AbortError('interrupted', { signal: 'SIGINT' }));
     const r = await done;

@@ -179,7 +179,7 @@ describe('TLS with a CA and certificates of one subject (Receptor test PKI)', ()
       pinnedservercert: [],
       skipreceptornamescheck: false,
       mintls13: true,
-      source: { section: 'tls-client', index: 1 },
+      source: { section: 'tls-client', index: 1, canonical: '' },
     };
     const prepared = await prepareTlsClient(cfg, 'controller');
     const serve = async (cert: string, key: string): Promise<{ address: string; close(): Promise<void> }> => {

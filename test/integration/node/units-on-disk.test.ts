@@ -20,7 +20,7 @@ import { exchange, RawConn } from './raw-client.js';
 
 const UNITS = 10_000;
 const NODE_ID = 'diskful';
-const CAT: WorkCommandConfig = { worktype: 'cat', command: 'cat', params: '', allowruntimeparams: false, verifysignature: false, source: { section: 'work-command', index: 1 } };
+const CAT: WorkCommandConfig = { worktype: 'cat', command: 'cat', params: '', allowruntimeparams: false, verifysignature: false, source: { section: 'work-command', index: 1, canonical: '' } };
 
 let root: string;
 /** `<root>/data/<NODE_ID>`: the units every test starts from (tests add their own and release some). */

@@ -139,7 +139,7 @@ describe('control client', () => {
   test('control client - submit waits for the created line before sending payload, then half-closes', async () => {
     const payload = Buffer.concat([ALL_BYTES, Buffer.alloc(300_000, 7)]);
     let before = -1;
-    let gotPayload = Buffer.alloc(0);
+    let gotPayload: Buffer = Buffer.alloc(0);
     server = await startScriptedServer(async (s) => {
       await s.send(GREETING());
       expect(JSON.parse((await s.readLine())!)).toEqual({
