@@ -99,7 +99,7 @@ export function receptorWording(err: unknown): string {
   let r: RegExpExecArray | null;
   if ((r = /^unknown section '-*([^']*)'$/.exec(problem))) return `command error: unknown config type ${r[1]}`;
   if ((r = /^unknown key '([^']*)'$/.exec(problem))) return `config error: unknown field name ${r[1]}`;
-  if (problem.startsWith('required parameter missing: ')) return `error in ${where}: ${problem}`;
+  if (/^required parameters? missing: /.test(problem)) return `error in ${where}: ${problem}`;
   if (problem === 'a parameter before any section') return 'parameter specified before command';
   // cmdline's text for a value it cannot convert (src/config/coerce.ts gives the conversion's own words).
   if ((r = /^bad value for '([^']*)': (.*)$/.exec(problem))) return `error setting config value for field ${r[1]}: ${r[2]}`;

@@ -18,6 +18,7 @@ import { parseGoDuration } from '../protocol/duration.js';
 import { CoerceError, coerceValue } from './coerce.js';
 import { RECEPTOR_ONLY_SECTIONS, SECTIONS, sectionSpec, type SectionSpec } from './schema.js';
 import type {
+  CertAction,
   ControlServiceConfig,
   EntrySource,
   KubeWorkerConfig,
@@ -355,8 +356,32 @@ export function checkEntries(entries: readonly RawEntry[]): RawSection[] {
       },
     });
   }
+  refuseOthersWithExclusive(entries, out);
   return out;
 }
+
+/**
+ * ghjm/cmdline's Exclusive rule (ParseAndRun, after every word and file has been read and checked): the first
+ * exclusive section (cert-init, cert-makereq, cert-signreq) must be the only section of the whole configuration,
+ * the other sections before or after it and a second action included. Receptor's text names the section type;
+ * on a command line the message is placed as `argv: --NAME` (a file's section may be the exclusive one) so the
+ * receptor launcher prints receptor's words.
+ */
+function refuseOthersWithExclusive(entries: readonly RawEntry[], sections: readonly RawSection[]): void {
+  const first = sections.findIndex((sec) => sec.spec.exclusive);
+  if (first < 0 || sections.length === 1) return;
+  const name = sections[first]!.spec.name;
+  const entry = entries[first]!;
+  const where: Where = entries.some((e) => e.argv) ? { file: ARGV_LABEL_SOURCE, section: name, label: `${ARGV_LABEL_SOURCE}: --${name}` } : entry.where;
+  throw configError(
+    where,
+    `cannot specify any other options with ${name}`,
+    `run ${name} on its own (no node or other sections), then start the node with a configuration without it`,
+  );
+}
+
+/** How argv.ts names command-line entries (kept here as a literal: argv.ts imports this module). */
+const ARGV_LABEL_SOURCE = 'argv';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const bool = (v: unknown): boolean => v === true;
@@ -394,6 +419,13 @@ export function buildConfig(sections: RawSection[], options: ParseConfigOptions 
     mesh: { tcpListeners: [], tcpPeers: [], wsListeners: [], wsPeers: [], tcpServers: [], tcpClients: [] },
     entries: sections.map((sec) => sec.source),
   };
+  // A certificate action is the configuration's only section (refuseOthersWithExclusive): receptor runs it and
+  // exits without starting a node, so none of the node's start-up checks (node id, TLS names) apply.
+  const action = sections.length === 1 && sections[0]!.spec.support === 'action' ? sections[0]! : undefined;
+  if (action) {
+    cfg.certAction = certAction(action.spec.name, action.values);
+    return cfg;
+  }
   let nodeSource: EntrySource | undefined;
   for (const { spec, values: v, source } of sections) {
     const where = entryWhere(file, source);
@@ -618,6 +650,47 @@ export function buildConfig(sections: RawSection[], options: ParseConfigOptions 
 
   validateReferences(cfg, file);
   return cfg;
+}
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+
+/** The action's parameters as receptor's structs hold them (zero values where a key is absent). */
+function certAction(name: string, v: Record<string, unknown>): CertAction {
+  switch (name) {
+    case 'cert-init':
+      return {
+        kind: 'cert-init',
+        commonname: str(v.commonname),
+        bits: num(v.bits),
+        notbefore: str(v.notbefore),
+        notafter: str(v.notafter),
+        outcert: str(v.outcert),
+        outkey: str(v.outkey),
+      };
+    case 'cert-makereq':
+      return {
+        kind: 'cert-makereq',
+        commonname: str(v.commonname),
+        bits: num(v.bits),
+        dnsname: list(v.dnsname),
+        ipaddress: list(v.ipaddress),
+        nodeid: list(v.nodeid),
+        outreq: str(v.outreq),
+        inkey: str(v.inkey),
+        outkey: str(v.outkey),
+      };
+    default:
+      return {
+        kind: 'cert-signreq',
+        req: str(v.req),
+        cacert: str(v.cacert),
+        cakey: str(v.cakey),
+        notbefore: str(v.notbefore),
+        notafter: str(v.notafter),
+        outcert: str(v.outcert),
+        verify: bool(v.verify),
+      };
+  }
 }
 
 function entryWhere(file: string, source: EntrySource, key?: string): Where {

@@ -11,6 +11,7 @@
 //   tcp-listener/peer pkg/backends/tcp.go; ws-listener/peer pkg/backends/websockets.go
 //   tcp-server/client pkg/services/tcp_proxy.go
 //   unix-socket-server/client  pkg/services/unix_proxy.go
+//   cert-init, cert-makereq, cert-signreq  pkg/certificates/cli.go InitCAConfig, MakeReqConfig, SignReqConfig
 // Parameter names are matched case-insensitively (cmdline getFieldByName lower-cases both sides).
 
 export type FieldType = 'string' | 'int' | 'float' | 'bool' | 'stringList' | 'floatMap' | 'stringMap' | 'mapList';
@@ -30,14 +31,21 @@ export interface FieldSpec {
  * How the embedded node treats a section:
  * - `yes`: implemented;
  * - `mesh`: a mesh backend or forwarder, parsed into `NodeConfig.mesh` and run by the node's mesh;
- * - `ignored`: accepted and has no effect (documented in docs/node.md).
+ * - `ignored`: accepted and has no effect (documented in docs/node.md);
+ * - `action`: a one-shot action run instead of a node (NodeConfig.certAction, src/node/cert-actions.ts).
  */
-export type Support = 'yes' | 'mesh' | 'ignored';
+export type Support = 'yes' | 'mesh' | 'ignored' | 'action';
 
 export interface SectionSpec {
   name: string;
   fields: FieldSpec[];
   singleton?: boolean;
+  /**
+   * cmdline.Exclusive: when present it must be the only section of the whole configuration (file and command
+   * line together), and it runs instead of the node (ghjm/cmdline ParseAndRun: "cannot specify any other options
+   * with NAME"; receptor's RunConfigV1 then exits 0).
+   */
+  exclusive?: boolean;
   support: Support;
 }
 
@@ -242,6 +250,51 @@ export const SECTIONS: readonly SectionSpec[] = [
     support: 'mesh',
     fields: [s('service', { required: true }), s('filename', { required: true }), s('tls')],
   },
+  // The certificate actions (pkg/certificates/cli.go, registered with cmdline.Exclusive). `bits` is required by
+  // cert-init only; cert-makereq checks it against inkey/outkey in Prepare. The Go structs' `Osw` field (an
+  // interface for tests) is not a parameter anyone can set: cmdline fails on it, so it is left out here.
+  {
+    name: 'cert-init',
+    support: 'action',
+    exclusive: true,
+    fields: [
+      s('commonname', { required: true }),
+      { key: 'bits', type: 'int', required: true },
+      s('notbefore'),
+      s('notafter'),
+      s('outcert', { required: true }),
+      s('outkey', { required: true }),
+    ],
+  },
+  {
+    name: 'cert-makereq',
+    support: 'action',
+    exclusive: true,
+    fields: [
+      s('commonname', { required: true }),
+      { key: 'bits', type: 'int' },
+      { key: 'dnsname', type: 'stringList' },
+      { key: 'ipaddress', type: 'stringList' },
+      { key: 'nodeid', type: 'stringList' },
+      s('outreq', { required: true }),
+      s('inkey'),
+      s('outkey'),
+    ],
+  },
+  {
+    name: 'cert-signreq',
+    support: 'action',
+    exclusive: true,
+    fields: [
+      s('req', { required: true }),
+      s('cacert', { required: true }),
+      s('cakey', { required: true }),
+      s('notbefore'),
+      s('notafter'),
+      s('outcert', { required: true }),
+      b('verify', 'false'),
+    ],
+  },
 ];
 
 /** Sections real Receptor knows that the embedded node does not implement at all (clear error, not "unknown"). */
@@ -254,9 +307,6 @@ export const RECEPTOR_ONLY_SECTIONS: readonly string[] = [
   'command-service',
   'work-python',
   'command-runner',
-  'cert-init',
-  'cert-makereq',
-  'cert-signreq',
   'version',
 ];
 

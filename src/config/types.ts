@@ -187,6 +187,46 @@ export interface MeshConfig {
   unixSocketClients?: UnixSocketClientConfig[];
 }
 
+/** `cert-init` (pkg/certificates/cli.go InitCAConfig): a new CA certificate and key. */
+export interface CertInitAction {
+  kind: 'cert-init';
+  commonname: string;
+  bits: number;
+  /** RFC 3339 text as written; '' = now / 10 years on. Parsed when the action runs, as receptor's Run does. */
+  notbefore: string;
+  notafter: string;
+  outcert: string;
+  outkey: string;
+}
+
+/** `cert-makereq` (MakeReqConfig): a certificate request, with a new key (outkey + bits) or an existing one (inkey). */
+export interface CertMakeReqAction {
+  kind: 'cert-makereq';
+  commonname: string;
+  /** 0 when not given (receptor's zero value, which Prepare checks against inkey/outkey). */
+  bits: number;
+  dnsname: string[];
+  ipaddress: string[];
+  nodeid: string[];
+  outreq: string;
+  inkey: string;
+  outkey: string;
+}
+
+/** `cert-signreq` (SignReqConfig): sign a request with the CA, asking first unless verify is true. */
+export interface CertSignReqAction {
+  kind: 'cert-signreq';
+  req: string;
+  cacert: string;
+  cakey: string;
+  notbefore: string;
+  notafter: string;
+  outcert: string;
+  verify: boolean;
+}
+
+export type CertAction = CertInitAction | CertMakeReqAction | CertSignReqAction;
+
 export interface NodeConfig {
   /** Absolute path of the file it was read from (needed by `reload`); undefined when built in code. */
   file?: string;
@@ -203,6 +243,11 @@ export interface NodeConfig {
   workSigning?: WorkSigningConfig;
   workVerification?: WorkVerificationConfig;
   mesh: MeshConfig;
+  /**
+   * A certificate action (cert-init, cert-makereq, cert-signreq): receptor runs it instead of a node and exits
+   * (cmdline.Exclusive), so when set it is the configuration's only section and nothing else here applies.
+   */
+  certAction?: CertAction;
   /** Every entry in file order (for `reload`). */
   entries: EntrySource[];
 }

@@ -26,6 +26,11 @@ export const ownsInterrupt = true;
 
 export async function run(opts: NodeRunOptions, f: Factory): Promise<void> {
   const config = opts.config !== undefined ? await loadConfigFile(opts.config) : await loadNodeArgs(opts.args ?? []);
+  if (config.certAction) {
+    // cert-init / cert-makereq / cert-signreq: receptor runs the one action and exits 0, no node (cmdline.Exclusive).
+    const { runCertAction } = await import('../../node/cert-actions.js');
+    return runCertAction(config.certAction, { out: opts.receptorMode ? f.io.stdout : f.io.stderr, input: () => f.io.stdin, signal: f.signal });
+  }
   const logger = new StreamLogger(opts.receptorMode ? f.io.stdout : f.io.stderr, config.logLevel);
   // The node logs the listeners' addresses before `Initialization complete`, receptor's last start-up line
   // (meshctl's lines, for harnesses that listen on port 0; receptor prints none).
