@@ -108,7 +108,16 @@ async function signReq(a: CertSignReqAction, streams: CertActionStreams): Promis
     for (const n of request.ipAddresses) lines.push(`    IP Address: ${n}`);
     for (const n of request.nodeIds) lines.push(`    Receptor Node ID: ${n}`);
     streams.out.write(`${lines.join('\n')}\nSign certificate (yes/no)? `);
-    const answer = (await scanlnWord(streams.input(), streams.signal)).toLowerCase();
+    const input = streams.input();
+    let answer: string;
+    try {
+      answer = (await scanlnWord(input, streams.signal)).toLowerCase();
+    } finally {
+      // Receptor reads its one line and exits when the action ends; a writer that keeps stdin open (`(echo yes;
+      // sleep 60) | receptor --cert-signreq ...`) must not keep this process alive: the paused pipe or terminal
+      // handle stops holding the event loop.
+      (input as { unref?: () => void }).unref?.();
+    }
     if (answer !== 'y' && answer !== 'yes') throw fail('EUSAGE', 'user declined', 'answer yes to sign it');
   }
   const signed = await certsCall(() => signRequest({ csrPem: csr.text, caCertPem: caCert.text, caKeyPem: caKey.text, ...dates(notBefore, notAfter) }));
