@@ -29,7 +29,7 @@ import type {
 } from '../protocol/types.js';
 import { parseAddress, formatAddress, type Address } from '../transport/address.js';
 import { dial } from '../transport/dial.js';
-import type { Conn } from '../transport/conn.js';
+import type { ChunkSink, Conn } from '../transport/conn.js';
 import type { CommandOptions, ControlClientOptions, PayloadSource, ResultsOptions, SubmitRequest } from './options.js';
 import { Session } from './session.js';
 import { uploadPayload } from './upload.js';
@@ -166,7 +166,7 @@ export class ControlClient {
    */
   workResults(unitId: string, opts: ResultsOptions = {}): ResultsStream {
     const start = opts.startPos ?? 0;
-    return new ResultsStream(unitId, start, async function* (this: ControlClient) {
+    return new ResultsStream(unitId, start, async function* (this: ControlClient, sink?: ChunkSink) {
       const session = await this.openSession(opts.signal);
       try {
         // Half-close right after the request: the results stream has no end marker, and Receptor (v1.6.5,
@@ -182,7 +182,9 @@ export class ControlClient {
           if (reply.kind === 'error') throw new ServerError(reply.message);
           throw new MeshctlError('EPROTOCOL', `unexpected reply to work results: '${header}'`);
         }
-        yield* session.raw(opts.signal);
+        // ResultsStream.pipeTo hands a sink: the chunks go to it without an iterator step each.
+        if (sink) await session.rawTo(sink, opts.signal);
+        else yield* session.raw(opts.signal);
       } finally {
         this.closeSession(session);
       }

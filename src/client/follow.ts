@@ -16,6 +16,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError, MeshctlError, ServerError } from '../errors.js';
 import { isComplete, WorkState, type WorkUnitStatus } from '../protocol/types.js';
+import type { ChunkSink } from '../transport/conn.js';
 import type { CommandOptions, ResultsOptions } from './options.js';
 
 export interface FollowOptions {
@@ -79,7 +80,10 @@ export class ResultsIncompleteError extends MeshctlError {
  */
 export interface ResultsSource {
   /** The stream counts what it delivered: `position` = its start + bytes yielded. */
-  workResults(unitId: string, opts?: ResultsOptions): AsyncIterable<Buffer> & { readonly position: number };
+  workResults(
+    unitId: string,
+    opts?: ResultsOptions,
+  ): AsyncIterable<Buffer> & { readonly position: number; pipeTo?(sink: ChunkSink): Promise<void> };
   workStatus(unitId: string, opts?: CommandOptions): Promise<WorkUnitStatus>;
 }
 
@@ -122,11 +126,25 @@ export class FollowStream implements AsyncIterable<Buffer> {
     return o && (o.end === 'complete' || o.end === 'canceled' || o.end === 'short') ? o.status : undefined;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    return this.run();
+  }
+
+  /**
+   * The same bytes, resumes and outcome as iterating, pushed to `sink` (see ResultsStream.pipeTo for how long a
+   * chunk stays valid) without an async-iterator step per chunk. Resolves when following ended as 'complete' or
+   * 'canceled'; rejects as iteration throws.
+   */
+  async pipeTo(sink: ChunkSink): Promise<void> {
+    const g = this.run(sink);
+    while (!(await g.next()).done);
+  }
+
+  private async *run(sink?: ChunkSink): AsyncGenerator<Buffer> {
     let end: FollowEnd = 'stopped';
     let status: WorkUnitStatus | undefined;
     try {
-      const r = yield* this.follow((s) => (status = s));
+      const r = yield* this.follow((s) => (status = s), sink);
       end = r;
     } catch (err) {
       if (err instanceof ResultsIncompleteError) end = err.end;
@@ -145,12 +163,28 @@ export class FollowStream implements AsyncIterable<Buffer> {
     this.current = undefined;
   }
 
-  private async *follow(seen: (s: WorkUnitStatus) => void): AsyncGenerator<Buffer, 'complete' | 'canceled'> {
+  /** Yields the chunks, or with a sink hands them to it and yields nothing. */
+  private async *follow(seen: (s: WorkUnitStatus) => void, sink?: ChunkSink): AsyncGenerator<Buffer, 'complete' | 'canceled'> {
     const { signal } = this.opts;
     const timeoutMs = this.opts.reconnectTimeoutMs ?? 120_000;
     let stalledSince: number | undefined;
     let attempt = 0;
     let shortAndComplete = 0;
+    // The sink's own failures are told apart from the stream's: only a stream failure is worth a reconnect.
+    let sinkFailure: { err: unknown } | undefined;
+    const guarded: ChunkSink = (chunk) => {
+      let r: void | Promise<void>;
+      try {
+        r = sink!(chunk);
+      } catch (err) {
+        sinkFailure = { err };
+        throw err;
+      }
+      return r?.catch((err: unknown) => {
+        sinkFailure = { err };
+        throw err;
+      });
+    };
     for (;;) {
       if (signal?.aborted) throw aborted(signal);
       let reason = 'stream ended';
@@ -164,17 +198,28 @@ export class FollowStream implements AsyncIterable<Buffer> {
           signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal,
         });
         this.current = stream;
-        for await (const chunk of stream) {
-          stalledSince = undefined;
-          attempt = 0;
-          yield chunk;
+        if (sink && stream.pipeTo) await stream.pipeTo(guarded);
+        else if (sink) for await (const chunk of stream) await guarded(chunk);
+        else {
+          for await (const chunk of stream) {
+            stalledSince = undefined;
+            attempt = 0;
+            yield chunk;
+          }
         }
       } catch (err) {
+        // The consumer failed (stdout closed): that stops following, as a consumer's throw out of for-await does.
+        if (sinkFailure) throw sinkFailure.err;
         if (signal?.aborted) throw aborted(signal);
         // The server refused (unknown unit, bad signature): resuming cannot help.
         if (err instanceof ServerError) throw err;
         if (!stop.signal.aborted) reason = err instanceof Error ? err.message : String(err);
       } finally {
+        // Any byte received means progress (the sink path has no per-chunk step to note it).
+        if (this.position > startedAt) {
+          stalledSince = undefined;
+          attempt = 0;
+        }
         this.settle();
         stop.abort();
         await watch;

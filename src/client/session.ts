@@ -7,7 +7,7 @@
 import { abortReason, ConnectionError, MeshctlError, ServerError } from '../errors.js';
 import { LineReader } from '../protocol/line-reader.js';
 import { parseGreeting, parseReply, replyLineCount } from '../protocol/replies.js';
-import type { Conn } from '../transport/conn.js';
+import type { ChunkSink, Conn } from '../transport/conn.js';
 
 export interface SessionOptions {
   greetingTimeoutMs?: number;
@@ -211,6 +211,48 @@ export class Session {
           }
           yield chunk;
         }
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    } finally {
+      if (!this.eof) this.conn.destroy();
+    }
+  }
+
+  /**
+   * raw() without an async-iterator step per chunk: hands every chunk to `sink` until EOF (see Conn.pump for how
+   * long a chunk stays valid). A stream of GiBs is tens of thousands of chunks, and each generator layer costs a
+   * few microtasks per chunk. Resolves at EOF; an abort destroys the connection and rejects with its reason.
+   */
+  async rawTo(sink: ChunkSink, signal?: AbortSignal): Promise<void> {
+    try {
+      const rest = this.reader.takeRest();
+      if (rest.length > 0) await sink(rest);
+      if (this.eof) return;
+      if (signal?.aborted) throw abortReason(signal);
+      if (!this.conn.pump) {
+        for (;;) {
+          const chunk = await this.conn.next();
+          if (signal?.aborted) throw abortReason(signal);
+          if (chunk === null) break;
+          await sink(chunk);
+        }
+        this.eof = true;
+        return;
+      }
+      let aborted = false;
+      const onAbort = () => {
+        aborted = true;
+        this.conn.destroy();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        await this.conn.pump(sink);
+        if (aborted) throw abortReason(signal!);
+        this.eof = true;
+      } catch (err) {
+        if (aborted) throw abortReason(signal!);
+        throw err;
       } finally {
         signal?.removeEventListener('abort', onAbort);
       }

@@ -20,6 +20,45 @@ export interface Conn {
    */
   reset(): boolean;
   readonly destroyed: boolean;
+  /**
+   * Optional push path for bulk reads: hands every further chunk to `sink` until end of stream (resolves) or a
+   * socket error (rejects). The chunk may be a view of a reused read buffer: it is valid until `sink` returns, or,
+   * when `sink` returns a promise, until that promise settles (reading pauses meanwhile, which is the
+   * backpressure). Chunks already queued by next() come first. Without it, callers loop on next().
+   */
+  pump?(sink: ChunkSink): Promise<void>;
+}
+
+/** Takes one chunk: returns nothing once it is done with the bytes, or a promise to hold them (and reads) until then. */
+export type ChunkSink = (chunk: Buffer) => void | Promise<void>;
+
+/**
+ * A socket made to read into one reused buffer (net.connect's `onread`), for makeReusedReadSocket's caller to
+ * wrap in a StreamConn: Node's default read path allocates a fresh 64 KiB buffer per read and sends each through
+ * the Readable stream machinery, which costs more CPU than the copy itself on a fast local socket.
+ */
+export interface ReusedReadHook {
+  onread: { buffer: Buffer; callback: (nread: number, buf: Buffer) => boolean };
+  attach(conn: StreamConn): void;
+}
+
+/** 1 MiB: a Unix socket or loopback TCP read returns whatever is queued, often well over 64 KiB. */
+export const READ_BUFFER_SIZE = 1024 * 1024;
+
+export function reusedReadHook(size = READ_BUFFER_SIZE): ReusedReadHook {
+  let conn: StreamConn | undefined;
+  const early: Buffer[] = [];
+  return {
+    onread: {
+      buffer: Buffer.allocUnsafe(size),
+      // Bytes that come before the StreamConn exists (a greeting racing the connect callback) are copied aside.
+      callback: (nread, buf) => (conn ? conn.onRead(nread, buf) : (early.push(Buffer.from(buf.subarray(0, nread))), true)),
+    },
+    attach(c) {
+      conn = c;
+      for (const b of early.splice(0)) c.onRead(b.length, b);
+    },
+  };
 }
 
 /**
@@ -36,23 +75,20 @@ export class StreamConn implements Conn {
   private ended = false;
   private failure: Error | undefined;
   private waiter: { resolve: (b: Buffer | null) => void; reject: (e: Error) => void } | undefined;
+  /** pump(): where chunks go, and how pump's promise settles. */
+  private sink: { take: ChunkSink; resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** The sink returned a promise for the last chunk and has not settled it. */
+  private holding = false;
 
   constructor(
     private readonly sock: Duplex,
     private readonly mapError: (err: Error) => Error = (e) => e,
     private readonly tcp?: Socket,
+    reused?: ReusedReadHook,
   ) {
-    sock.on('data', (d: Buffer) => {
-      if (this.waiter) {
-        const w = this.waiter;
-        this.waiter = undefined;
-        w.resolve(d);
-        return;
-      }
-      this.queue.push(d);
-      this.queued += d.length;
-      if (this.queued >= StreamConn.HIGH) sock.pause();
-    });
+    // With a reused read buffer the socket emits no 'data': onRead gets the bytes.
+    if (reused) reused.attach(this);
+    else sock.on('data', (d: Buffer) => this.onChunk(d, false));
     const end = () => {
       this.ended = true;
       this.settle();
@@ -65,7 +101,96 @@ export class StreamConn implements Conn {
     });
   }
 
+  /** net.connect's onread callback (reusedReadHook): false pauses reading. */
+  onRead(nread: number, buf: Buffer): boolean {
+    return this.onChunk(buf.subarray(0, nread), true);
+  }
+
+  /** A chunk from the socket; `borrowed`: a view of the reused read buffer, which the next read overwrites. */
+  private onChunk(d: Buffer, borrowed: boolean): boolean {
+    if (this.sink) {
+      let r: void | Promise<void>;
+      try {
+        r = this.sink.take(d);
+      } catch (err) {
+        this.failPump(err as Error);
+        return false;
+      }
+      if (r === undefined) return true;
+      // The sink holds the bytes (and so the read buffer) until its promise settles: no read until then.
+      this.sock.pause();
+      this.holding = true;
+      r.then(
+        () => {
+          this.holding = false;
+          if (!this.sink) return;
+          if (this.ended) this.finishPump();
+          else this.sock.resume();
+        },
+        (err: Error) => {
+          this.holding = false;
+          this.failPump(err);
+        },
+      );
+      return false;
+    }
+    if (borrowed) d = Buffer.from(d);
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w.resolve(d);
+      return true;
+    }
+    this.queue.push(d);
+    this.queued += d.length;
+    if (this.queued >= StreamConn.HIGH) {
+      this.sock.pause();
+      return false;
+    }
+    return true;
+  }
+
+  pump(take: ChunkSink): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const start = async () => {
+        // What next() left queued goes first, in order.
+        while (this.queue.length) {
+          const b = this.queue.shift()!;
+          this.queued -= b.length;
+          await take(b);
+        }
+        this.queued = 0;
+        this.sink = { take, resolve, reject };
+        if (this.failure || this.ended || this.sock.destroyed) this.settle();
+        else this.sock.resume();
+      };
+      start().catch((err: Error) => {
+        this.sink = undefined;
+        reject(err);
+      });
+    });
+  }
+
+  private failPump(err: Error): void {
+    const s = this.sink;
+    this.sink = undefined;
+    this.sock.pause();
+    s?.reject(err);
+  }
+
+  private finishPump(): void {
+    const s = this.sink;
+    this.sink = undefined;
+    s?.resolve();
+  }
+
   private settle(): void {
+    if (this.sink) {
+      // A sink still holding a chunk settles the pump when its promise does (onChunk); a paused socket is one.
+      if (this.failure) this.failPump(this.mapError(this.failure));
+      else if (this.ended && !this.holding) this.finishPump();
+      return;
+    }
     const w = this.waiter;
     if (!w || this.queue.length) return;
     if (this.failure) {

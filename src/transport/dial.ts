@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { abortReason, ConnectionError, MeshctlError, TlsError } from '../errors.js';
 import type { ClientTlsOptions } from '../client/options.js';
 import { formatAddress, type Address } from './address.js';
-import { StreamConn, type Conn } from './conn.js';
+import { reusedReadHook, StreamConn, type Conn, type ReusedReadHook } from './conn.js';
 import { isEncryptedKeyPem } from './tls-material.js';
 import { describeTlsError, ENCRYPTED_CLIENT_KEY, isTlsErrorCode } from './tls-errors.js';
 
@@ -35,6 +35,8 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
 
   // The TCP socket itself, kept for Conn.reset(): for TLS it is the socket under the TLSSocket.
   let tcp: net.Socket | undefined;
+  // Plain sockets read into one reused buffer (conn.ts). A TLSSocket decrypts into its own 16 KiB records.
+  const reused: ReusedReadHook | undefined = address.kind === 'tls' ? undefined : reusedReadHook();
   const sock = await new Promise<net.Socket>((resolve, reject) => {
     // Aborted while node:tls was loading: an abort listener added now would never fire.
     if (opts.signal?.aborted) {
@@ -66,9 +68,9 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
           : (host, cert) => tls.checkServerIdentity(t.servername ?? address.host, cert),
       });
     } else if (address.kind === 'tcp') {
-      s = tcp = net.connect({ host: address.host, port: address.port });
+      s = tcp = net.connect({ host: address.host, port: address.port, onread: reused!.onread });
     } else if (address.kind === 'unix') {
-      s = net.connect({ path: address.path });
+      s = net.connect({ path: address.path, onread: reused!.onread });
     } else {
       throw new Error('unreachable');
     }
@@ -125,7 +127,7 @@ export async function dial(addr: Address, opts: DialOptions = {}): Promise<Conn>
     tcp.setKeepAlive(true, opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS);
     tcp.setNoDelay(true);
   }
-  return new StreamConn(sock, mapError, tcp);
+  return new StreamConn(sock, mapError, tcp, reused);
 }
 
 function checkUnixPath(path: string): void {

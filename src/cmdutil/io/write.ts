@@ -1,4 +1,5 @@
 // Writing data to stdout with backpressure, and noticing that the reader went away (`| head`).
+import { fstatSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 /** stdout was closed by its reader (EPIPE). Not a failure of ours: the CLI exits quietly. */
@@ -53,4 +54,43 @@ export function flushed(out: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
     out.write('', (err) => (err ? reject(isBrokenPipe(err) ? new StdoutClosedError(err) : err) : resolve()));
   });
+}
+
+/**
+ * A sink for bulk bytes (work results) that writes each chunk to stdout before it returns: with fs.writeSync on
+ * stdout's descriptor when that is a file, a pipe or a socket and nothing is queued in the stream, so the caller may
+ * reuse the chunk's memory at once (Conn.pump's reused read buffer) and no stream or promise step is paid per chunk.
+ * When the descriptor is full (EAGAIN: a non-blocking pipe whose reader lags) the rest is copied and goes through
+ * the stream, and the returned promise waits for 'drain' (backpressure; reading pauses meanwhile). Anything else
+ * (a terminal, a stream without a descriptor, as in tests) goes through writeChunk.
+ */
+export function bulkWriter(out: Writable): (chunk: Buffer) => void | Promise<void> {
+  const fd = syncWritableFd(out);
+  if (fd === undefined) return (chunk) => writeChunk(out, chunk);
+  return (chunk) => {
+    // Something still queued in the stream goes out first: bytes stay in order.
+    if (out.writableLength > 0 || out.destroyed || out.writableEnded) return writeChunk(out, Buffer.from(chunk));
+    let off = 0;
+    try {
+      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+      return undefined;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') return writeChunk(out, Buffer.from(chunk.subarray(off)));
+      if (code === 'EPIPE') return Promise.reject(new StdoutClosedError(err));
+      return Promise.reject(err);
+    }
+  };
+}
+
+/** stdout's descriptor when writing to it directly is safe and useful: a regular file, a pipe or a socket. */
+function syncWritableFd(out: Writable): number | undefined {
+  const fd = (out as { fd?: unknown }).fd;
+  if (typeof fd !== 'number' || (out as { isTTY?: boolean }).isTTY) return undefined;
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() || st.isFIFO() || st.isSocket() ? fd : undefined;
+  } catch {
+    return undefined;
+  }
 }
