@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { machineLine, median, MESHCTL, RawSession, receptorBin, sleep, tempDir, track } from './lib.js';
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -52,11 +52,18 @@ function writeConfig(dir, id) {
 
 // Node's own floor for a node with a Unix control socket: listen and nothing else; and listen after loading the
 // built-in modules `meshctl node` loads before its socket opens (read from process.moduleLoadList at that point).
+// Then the same after loading dist/cli-bundle/node.cjs as bin/meshctl.js does (bin/code-cache.js: read, V8 code
+// cache, the modules' top level, which loads those built-ins), without running the node: what is left of
+// `meshctl node` beyond it is reading the config and starting the node up to its socket.
 const LISTEN = "require('net').createServer(() => {}).listen(process.argv[1]); process.on('SIGTERM', () => process.exit(0));";
-const NODE_BUILTINS = ['v8', 'vm', 'tty', 'fs/promises', 'stream/promises', 'timers/promises', 'os', 'perf_hooks', 'string_decoder'];
+const NODE_BUILTINS = ['v8', 'vm', 'tty', 'fs/promises', 'stream/promises', 'timers/promises', 'os', 'string_decoder'];
+const BUNDLES = join(dirname(MESHCTL), '..', 'dist', 'cli-bundle');
 const FLOORS = {
   listen: LISTEN,
-  builtins: `for (const m of ${JSON.stringify(NODE_BUILTINS)}) require(m); performance.now(); ${LISTEN}`,
+  builtins: `for (const m of ${JSON.stringify(NODE_BUILTINS)}) require(m); ${LISTEN}`,
+  bundle:
+    `require(${JSON.stringify(join(dirname(MESHCTL), 'code-cache.js'))}).loadBundle(${JSON.stringify(join(BUNDLES, 'node.cjs'))}, ` +
+    `${JSON.stringify(join(BUNDLES, 'node.cjs.cache'))}, { flags: '--semi-space-growth-factor=1' }); ${LISTEN}`,
 };
 
 function command(kind, file, socket) {
@@ -135,8 +142,15 @@ export async function run({ rounds = 31, trioRounds = 15 } = {}) {
   const tmp = tempDir('meshctl-bench-startup-');
   try {
     // One node at a time, interleaved with `node -e 0`.
-    const single = { bare: [], listen: { connect: [] }, builtins: { connect: [] }, meshctl: { connect: [], status: [] }, receptor: { connect: [], status: [] } };
-    const steps = ['bare', 'listen', 'builtins', ...kinds];
+    const single = {
+      bare: [],
+      listen: { connect: [] },
+      builtins: { connect: [] },
+      bundle: { connect: [] },
+      meshctl: { connect: [], status: [] },
+      receptor: { connect: [], status: [] },
+    };
+    const steps = ['bare', 'listen', 'builtins', 'bundle', ...kinds];
     const configs = Object.fromEntries(steps.slice(1).map((k) => [k, writeConfig(tmp.dir, `single-${k}`)]));
     const runStep = async (step, record) => {
       if (step === 'bare') {
@@ -172,6 +186,7 @@ export async function run({ rounds = 31, trioRounds = 15 } = {}) {
       row('`node -e 0` (to exit)', bare),
       row("Node's floor: `node -e` listening on a Unix socket", stats(single.listen.connect)),
       row('… after loading the built-in modules `meshctl node` loads first', stats(single.builtins.connect)),
+      row('… after loading node.cjs as bin/meshctl.js does (code cache, modules\' top level), node not started', stats(single.bundle.connect)),
     ];
     for (const k of kinds) {
       const name = k === 'meshctl' ? '`meshctl node -c FILE`' : '`receptor -c FILE` (1.6.5)';
@@ -190,7 +205,7 @@ export async function run({ rounds = 31, trioRounds = 15 } = {}) {
       `Milliseconds from spawn until the control socket of a node (Unix socket only, \`local-only\`, log level error) accepts a connection, and until it answers \`status\` on a fresh connection, polled every ms; \`node -e 0\` from spawn to exit. Interleaved rounds, order rotating, all figures from this one run. Machine: ${machineLine()}.`,
       'Reproduce: `npm run bench -- node-startup`.',
       receptor ? '' : '\n**The real receptor was not found** (`source /root/.cache/meshctl-peers/env.sh`, or set RECEPTOR_BIN): its rows are missing.\n',
-      `The two floors are scripts that do nothing but listen (the second after requiring ${NODE_BUILTINS.map((m) => `\`${m}\``).join(', ')}): what Node itself costs a node with a Unix control socket. The rest of \`meshctl node\`'s time is its own: reading and deserialising dist/cli-bundle/node.cjs with its code cache, its modules' start, reading the config and starting the node (\`node --cpu-prof\`; scripts/bundle-cli.mjs says what was done about each).`,
+      `The two floors are scripts that do nothing but listen (the second after requiring ${NODE_BUILTINS.map((m) => `\`${m}\``).join(', ')}): what Node itself costs a node with a Unix control socket. The third listens after loading dist/cli-bundle/node.cjs through bin/code-cache.js as \`meshctl node\` does (reading it and its code cache, deserialising, running its modules' top level, which loads those built-ins) without starting a node. The rest, up to \`meshctl node\`'s row, is reading the config and starting the node up to its listening socket (scripts/bundle-cli.mjs and docs/performance.md, \"Node start-up: where the time goes\", say what was done about each part).`,
       '',
       '| command | median ms | vs `node -e 0` | range ms | runs |',
       '|---|---|---|---|---|',
