@@ -3,9 +3,13 @@
 // tests pin that a sink holding a chunk (returning a promise) keeps its bytes intact until it settles, that
 // resumes after cuts stay byte-exact on this path too, and that a failing sink is not mistaken for a lost stream.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../../src/client/control-client.js';
 import { WorkState } from '../../../src/protocol/types.js';
+import { makeTestPki, type TestPki } from '../../helpers/certs.js';
 import { startFaultProxy } from '../../helpers/fault-proxy.js';
 import { startTestNode, type TestNode } from '../../helpers/node.js';
 import { MiB, prng, sha256File, unitStdout, waitFor } from './support.js';
@@ -16,9 +20,18 @@ const SEED = Number(process.env.MESHCTL_FAULT_SEED ?? 20261129);
 let node: TestNode;
 let direct: ControlClient;
 let unitId: string;
+let pkiDir: string;
+let pki: TestPki;
 
 beforeAll(async () => {
-  node = await startTestNode({ tcp: true, workCommands: [{ worktype: 'rand', command: 'head', params: `-c ${SIZE} /dev/urandom` }] });
+  pkiDir = mkdtempSync(path.join(tmpdir(), 'meshctl-pipe-to-'));
+  pki = await makeTestPki(pkiDir, { nodes: [{ name: 'pipenode' }] });
+  node = await startTestNode({
+    nodeId: 'pipenode',
+    tcp: true,
+    tlsServer: { cert: pki.nodes.pipenode!.certPath, key: pki.nodes.pipenode!.keyPath },
+    workCommands: [{ worktype: 'rand', command: 'head', params: `-c ${SIZE} /dev/urandom` }],
+  });
   direct = new ControlClient({ address: node.socketPath });
   unitId = (await direct.workSubmit({ workType: 'rand' }, null)).unitid;
   await waitFor('the unit to finish', async () => ((await direct.workStatus(unitId)).State === WorkState.Succeeded ? true : undefined));
@@ -28,6 +41,7 @@ afterAll(async () => {
   if (unitId) await direct?.workRelease(unitId, { force: true }).catch(() => undefined);
   await direct?.close();
   await node?.close();
+  if (pkiDir) rmSync(pkiDir, { recursive: true, force: true });
 });
 
 /**
@@ -85,6 +99,28 @@ describe('streaming - pipeTo', () => {
       await stream.pipeTo(s.sink);
       expect(proxy.cuts).toBeGreaterThanOrEqual(40);
       expect(stream.reconnects).toBeGreaterThanOrEqual(20);
+      expect(s.size()).toBe(SIZE);
+      expect(s.digest()).toBe(await sha256File(unitStdout(node, unitId)));
+      expect(stream.final?.State).toBe(WorkState.Succeeded);
+    } finally {
+      await client.close();
+      await proxy.close();
+    }
+  });
+
+  it('pipeTo - over TLS the records batched for the sink arrive intact and in order, through a sink that holds chunks and 20 cuts', async () => {
+    const rand = prng(SEED + 1);
+    const proxy = await startFaultProxy({ port: node.tlsPort! }, () => {
+      if (proxy.cuts >= 20) return {};
+      return { cutAfter: 1 + Math.floor(rand() * ((2 * SIZE) / 20)) };
+    });
+    const client = new ControlClient({ address: `tls://127.0.0.1:${proxy.port}`, tls: { ca: pki.ca.certPem, servername: 'localhost' } });
+    try {
+      const s = holdingSink();
+      const stream = client.followResults(unitId, { reconnectTimeoutMs: 10_000 });
+      await stream.pipeTo(s.sink);
+      expect(proxy.cuts).toBeGreaterThanOrEqual(20);
+      expect(s.held()).toBeGreaterThan(0);
       expect(s.size()).toBe(SIZE);
       expect(s.digest()).toBe(await sha256File(unitStdout(node, unitId)));
       expect(stream.final?.State).toBe(WorkState.Succeeded);
