@@ -1,10 +1,16 @@
-// Results throughput: one 1 GiB completed unit streamed by `meshctl work results` vs a raw socket reader (socat,
-// the limit: it only copies bytes) vs receptorctl, over the Unix socket and over TLS, against our embedded node
-// and, for information, against the real receptor. Every client's stdout goes to `wc -c` (the count is checked).
-// Target: meshctl ≥ 0.9 × the raw reader on the same node in the same run.
+// Results throughput: completed units (256 MiB and 1 GiB by default) streamed by `meshctl work results` vs a raw
+// socket reader (socat, the limit: it only copies bytes), a bare Node.js reader and receptorctl, over the Unix socket
+// and over TLS, against our embedded node and against the real receptor. Every client's stdout goes to `wc -c` (the
+// count is checked). Target (issue 13): meshctl ≥ 0.95 × socat over Unix and ≥ 0.9 × over TLS, same node, same run.
+// Each client runs under /usr/bin/time for its CPU time and peak RSS.
+//   BENCH_RESULTS_SIZES=268435456,1073741824 (bytes, or with a MiB/GiB suffix: 1MiB is the CI-safe smoke size)
+//   BENCH_RUNS=n   BENCH_RESULTS_NODES=meshctl,receptor
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fmt, GiB, machineLine, measure, median, MESHCTL, MiB, receptorBin, startNode, submitNoPayload, waitStatus, which } from './lib.js';
 
 const SOCAT_BUF = '131072';
+const TIME = '/usr/bin/time';
 
 /** The clients for one node and transport: { name, cmd, args, producer?, unit? }. */
 function clients(node, transport, unitId, smallUnitId) {
@@ -29,38 +35,63 @@ function clients(node, transport, unitId, smallUnitId) {
   return list;
 }
 
-async function generated(node, size) {
+async function generated(node, size, timeoutMs) {
   const id = await submitNoPayload(node.socket, 'gen', `-c ${size} /dev/zero`);
-  await waitStatus(node.socket, id, (s) => s.State === 2 && s.StdoutSize === size, 300_000);
+  await waitStatus(node.socket, id, (s) => s.State === 2 && s.StdoutSize === size, timeoutMs);
   return id;
 }
 
-async function oneNode(kind, size, smallSize, runs, transports) {
+/** One client run under /usr/bin/time: wall ms, CPU s (user + sys), peak RSS (bytes), byte count. */
+async function timed(c) {
+  if (!existsSync(TIME)) return { ...(await measure(c)), cpu: NaN };
+  const r = await measure({ cmd: TIME, args: ['-f', 'BENCHTIME %U %S %M', c.cmd, ...c.args], producer: c.producer });
+  const m = /BENCHTIME ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(r.stderr);
+  return { ...r, stderr: m ? r.stderr.slice(0, m.index) : r.stderr, cpu: m ? Number(m[1]) + Number(m[2]) : NaN, hwm: m ? Number(m[3]) * 1024 : r.hwm };
+}
+
+async function oneNode(kind, sizes, runs, transports) {
   const node = await startNode({ kind, tls: true, workCommands: [{ worktype: 'gen', command: 'head', allowruntimeparams: true }] });
   const rows = [];
   try {
-    const id = await generated(node, size);
-    const smallId = smallSize === size ? id : await generated(node, smallSize);
-    for (const transport of transports) {
-      const cs = clients(node, transport, id, smallId);
-      const results = new Map(cs.map((c) => [c.name, []]));
-      // Warm the page cache and the node once, then interleave the clients so drift hits them alike.
-      await measure({ cmd: cs[0].cmd, args: cs[0].args });
-      for (let i = 0; i < runs; i++) {
-        for (const c of cs) {
-          if (c.once && i > 0) continue;
-          const want = c.small ? smallSize : size;
-          const r = await measure({ cmd: c.cmd, args: c.args, producer: c.producer });
-          if (r.code !== 0 || r.bytes < want) throw new Error(`${c.name} over ${transport} failed (exit ${r.code}, ${r.bytes} bytes): ${r.stderr.slice(0, 500)}`);
-          results.get(c.name).push(r);
-          process.stderr.write(`  ${kind} ${transport} ${c.name}: ${fmt.s(r.ms)} s, ${fmt.mibs(want, r.ms)} MiB/s, peak ${fmt.mib(r.hwm)} MiB\n`);
+    const ids = new Map();
+    const t0 = Date.now();
+    // receptor writes a unit's stdout with O_SYNC (pkg/workceptor/command.go): ~10 MiB/s here, 100 s for 1 GiB.
+    for (const size of sizes) ids.set(size, await generated(node, size, 600_000));
+    process.stderr.write(`  ${kind}: units of ${sizes.map((x) => fmt.mib(x)).join(', ')} MiB written in ${fmt.s(Date.now() - t0)} s\n`);
+    const smallest = Math.min(...sizes);
+    for (const size of sizes) {
+      for (const transport of transports) {
+        const cs = clients(node, transport, ids.get(size), ids.get(smallest)).filter((c) => !c.small || size === smallest);
+        const results = new Map(cs.map((c) => [c.name, []]));
+        // Warm the page cache and the node once, then interleave the clients so drift hits them alike.
+        await measure({ cmd: cs[0].cmd, args: cs[0].args });
+        for (let i = 0; i < runs; i++) {
+          for (const c of cs) {
+            if (c.once && i > 0) continue;
+            const want = c.small ? smallest : size;
+            const r = await timed(c);
+            if (r.code !== 0 || r.bytes < want) throw new Error(`${c.name} over ${transport} failed (exit ${r.code}, ${r.bytes} bytes): ${r.stderr.slice(0, 500)}`);
+            results.get(c.name).push(r);
+            process.stderr.write(`  ${kind} ${fmt.mib(size)} MiB ${transport} ${c.name}: ${fmt.s(r.ms)} s, ${fmt.mibs(want, r.ms)} MiB/s, cpu ${r.cpu.toFixed(2)} s, peak ${fmt.mib(r.hwm)} MiB\n`);
+          }
         }
-      }
-      const rawRate = rate(results.get(cs.find((c) => c.raw).name), size);
-      for (const c of cs) {
-        const rs = results.get(c.name);
-        const r = rate(rs, c.small ? smallSize : size);
-        rows.push({ node: kind === 'receptor' ? 'receptor 1.6.5 (informative)' : 'meshctl node', transport, client: c.name + (c.small ? ` (${fmt.mib(smallSize)} MiB unit)` : ''), ms: median(rs.map((x) => x.ms)), rate: r, vsRaw: r / rawRate, hwm: Math.max(...rs.map((x) => x.hwm)), runs: rs.length });
+        const rawRate = rate(results.get(cs.find((c) => c.raw).name), size);
+        for (const c of cs) {
+          const rs = results.get(c.name);
+          const r = rate(rs, c.small ? smallest : size);
+          rows.push({
+            node: kind === 'receptor' ? 'receptor 1.6.5' : 'meshctl node',
+            size: c.small ? smallest : size,
+            transport,
+            client: c.name,
+            ms: median(rs.map((x) => x.ms)),
+            rate: r,
+            vsRaw: r / rawRate,
+            cpu: median(rs.map((x) => x.cpu)),
+            hwm: Math.max(...rs.map((x) => x.hwm)),
+            runs: rs.length,
+          });
+        }
       }
     }
   } finally {
@@ -73,30 +104,66 @@ function rate(rs, size) {
   return size / MiB / (median(rs.map((r) => r.ms)) / 1000);
 }
 
-export async function run({ size = Number(process.env.BENCH_SIZE ?? GiB), runs = Number(process.env.BENCH_RUNS ?? 3) } = {}) {
-  const smallSize = Math.min(size, 256 * MiB);
-  const rows = [...(await oneNode('meshctl', size, smallSize, runs, ['unix', 'tls']))];
+/** `268435456`, `256MiB`, `1GiB` → bytes. */
+function parseSize(text) {
+  const m = /^(\d+(?:\.\d+)?)\s*(KiB|MiB|GiB)?$/i.exec(text.trim());
+  if (!m) throw new Error(`bench results: bad size '${text}' (bytes, or a number with KiB, MiB or GiB)`);
+  const unit = { kib: 1024, mib: MiB, gib: GiB }[(m[2] ?? '').toLowerCase()] ?? 1;
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** Median wall time of `node -e 0` (ms): what any Node.js client pays before its first byte. */
+function nodeStartMs(n = 11) {
+  const ms = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    spawnSync(process.execPath, ['-e', '0']);
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(ms);
+}
+
+export async function run({
+  sizes = (process.env.BENCH_RESULTS_SIZES ?? process.env.BENCH_SIZE ?? `${256 * MiB},${GiB}`).split(',').map(parseSize),
+  runs = Number(process.env.BENCH_RUNS ?? 3),
+  nodes = (process.env.BENCH_RESULTS_NODES ?? 'meshctl,receptor').split(','),
+} = {}) {
+  const rows = [];
   const receptor = receptorBin();
-  // The real receptor writes a unit's output slowly (~10 MiB/s here: it opens the unit's stdout file with
-  // O_SYNC, pkg/workceptor/command.go), so its unit is the small one.
-  if (receptor) rows.push(...(await oneNode('receptor', smallSize, smallSize, Math.max(1, runs - 1), ['unix', 'tls'])));
+  const notes = [];
+  if (nodes.includes('meshctl')) rows.push(...(await oneNode('meshctl', sizes, runs, ['unix', 'tls'])));
+  if (nodes.includes('receptor')) {
+    if (receptor) rows.push(...(await oneNode('receptor', sizes, runs, ['unix', 'tls'])));
+    else notes.push('receptor is not installed (`.ci/install-peers`, or RECEPTOR_BIN): no receptor rows in this run.');
+  }
+  if (!which('socat')) notes.push('socat is not installed: "vs raw" is against the node raw reader.');
+  if (!which('receptorctl')) notes.push('receptorctl is not installed: no receptorctl rows.');
+  const startMs = nodeStartMs();
+  // The best "vs raw" a Node.js process can reach if, once started, it copies exactly as fast as socat.
+  const ceiling = (r) => {
+    const socat = rows.find((x) => x.node === r.node && x.size === r.size && x.transport === r.transport && x.client.startsWith('socat'));
+    return socat ? socat.ms / (socat.ms + startMs) : NaN;
+  };
   const table = rows.map(
-    (r) => `| ${r.node} | ${r.transport} | ${r.client} | ${fmt.s(r.ms)} | ${r.rate.toFixed(0)} | ${r.vsRaw.toFixed(2)} | ${fmt.mib(r.hwm)} | ${r.runs} |`,
+    (r) =>
+      `| ${r.node} | ${fmt.mib(r.size)} | ${r.transport} | ${r.client} | ${fmt.s(r.ms)} | ${r.rate.toFixed(0)} | ${r.vsRaw.toFixed(2)} | ${r.client === 'meshctl' ? ceiling(r).toFixed(2) : ''} | ${r.cpu.toFixed(2)} | ${fmt.mib(r.hwm)} | ${r.runs} |`,
   );
   return [
     '## Results throughput',
     '',
-    `\`work results\` of one completed unit of ${fmt.mib(size)} MiB (\`head -c ${size} /dev/zero\`), each client's stdout piped into \`wc -c\` (byte count checked). ` +
-      `Median of ${runs} interleaved runs after one warm-up (receptorctl: one run of a ${fmt.mib(smallSize)} MiB unit, it copies 256-byte lines). ` +
-      `Real receptor (informative): a ${fmt.mib(smallSize)} MiB unit for every client (receptor takes ~100 s to write a 1 GiB unit here: it opens the unit's stdout file with O_SYNC), ${Math.max(1, runs - 1)} runs. ` +
-      '"vs raw" = client MiB/s ÷ socat MiB/s (1.00 = as fast as copying the socket); wall time includes process start-up (~0.2 s for meshctl). "node raw reader" = bench/raw-reader.js (`socket.pipe(process.stdout)`), the floor for any Node.js client. ' +
+    `\`work results\` of completed units of ${sizes.map((x) => fmt.mib(x)).join(' and ')} MiB (\`head -c SIZE /dev/zero\`), each client's stdout piped into \`wc -c\` (byte count checked), ` +
+      `against meshctl node and the real receptor 1.6.5, over the Unix socket and over TLS. Median of ${runs} interleaved runs after one warm-up (receptorctl: one run of the ${fmt.mib(Math.min(...sizes))} MiB unit; it copies 256-byte lines). ` +
+      '"vs raw" = client MiB/s ÷ socat MiB/s in the same run on the same node (1.00 = as fast as copying the socket); wall time includes process start-up. ' +
+      `"Node ceiling" = socat s ÷ (socat s + \`node -e 0\` s): the best "vs raw" any Node.js process can reach when, once started, it copies as fast as socat (\`node -e 0\` took ${startMs.toFixed(0)} ms, median of 11, in this run). ` +
+      '"node raw reader" = bench/raw-reader.js (`socket.pipe(process.stdout)`), a bare Node.js client. ' +
       `Raw reader: \`socat -b ${SOCAT_BUF} -t 600 - UNIX-CONNECT:SOCK\` / \`OPENSSL:127.0.0.1:PORT,cafile=CA\` fed \`work results ID\` on stdin. ` +
-      'TLS: the node\'s `tcptls` control listener, ECDSA P-256 certificate, TLS 1.3. Peak = client VmHWM (sampled every 20 ms).',
+      "TLS: the node's `tcptls` control listener, ECDSA P-256 certificate, TLS 1.3. CPU = user + system seconds of the client, peak = its maximum RSS (both from /usr/bin/time).",
     `Machine: ${machineLine()}.`,
-    'Reproduce: `npm run bench -- results` (`BENCH_SIZE=bytes`, `BENCH_RUNS=n` to change the size and run count).',
+    ...(notes.length ? ['', ...notes] : []),
+    'Reproduce: `npm run bench -- results` (`BENCH_RESULTS_SIZES=256MiB,1GiB`, `BENCH_RUNS=n`, `BENCH_RESULTS_NODES=meshctl,receptor`; `BENCH_RESULTS_SIZES=1MiB BENCH_RUNS=1` is the quick smoke run).',
     '',
-    '| node | transport | client | median s | MiB/s | vs raw | peak MiB | runs |',
-    '|---|---|---|---|---|---|---|---|',
+    '| node | MiB | transport | client | median s | MiB/s | vs raw | Node ceiling | CPU s | peak MiB | runs |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...table,
   ].join('\n');
 }
