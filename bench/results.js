@@ -23,9 +23,12 @@ function clients(node, transport, unitId, smallUnitId) {
     // copies the stream until the node closes. -t: wait that long for the other direction after our EOF.
     list.push({ name: 'socat (raw)', raw: true, cmd: socat, args: ['-b', SOCAT_BUF, '-t', '600', '-', target], producer: ['printf', 'work results %s\\n', unitId] });
   }
-  // The floor for any Node.js client: socket.pipe(stdout), no protocol handling (bench/raw-reader.js).
+  // A bare Node.js client: socket.pipe(stdout), no protocol handling (bench/raw-reader.js).
   const rawReader = new URL('./raw-reader.js', import.meta.url).pathname;
-  list.push({ name: 'node raw reader', raw: !socat, cmd: process.execPath, args: [rawReader, transport === 'unix' ? node.socket : node.tlsAddress, unitId, ...(transport === 'tls' ? [node.ca] : [])] });
+  const rawArgs = [rawReader, transport === 'unix' ? node.socket : node.tlsAddress, unitId, ...(transport === 'tls' ? [node.ca] : [])];
+  list.push({ name: 'node raw reader', raw: !socat, cmd: process.execPath, args: rawArgs });
+  // Node's floor: the same reader with a reused `onread` buffer and fs.writeSync (RAW_READER_MODE=fast).
+  list.push({ name: 'node onread reader', cmd: process.execPath, args: rawArgs, env: { RAW_READER_MODE: 'fast' } });
   const rctl = which('receptorctl');
   if (rctl) {
     const sock = transport === 'unix' ? ['--socket', node.socket] : ['--socket', node.tlsAddress, '--rootcas', node.ca];
@@ -44,7 +47,7 @@ async function generated(node, size, timeoutMs) {
 /** One client run under /usr/bin/time: wall ms, CPU s (user + sys), peak RSS (bytes), byte count. */
 async function timed(c) {
   if (!existsSync(TIME)) return { ...(await measure(c)), cpu: NaN };
-  const r = await measure({ cmd: TIME, args: ['-f', 'BENCHTIME %U %S %M', c.cmd, ...c.args], producer: c.producer });
+  const r = await measure({ cmd: TIME, args: ['-f', 'BENCHTIME %U %S %M', c.cmd, ...c.args], producer: c.producer, env: c.env });
   const m = /BENCHTIME ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(r.stderr);
   return { ...r, stderr: m ? r.stderr.slice(0, m.index) : r.stderr, cpu: m ? Number(m[1]) + Number(m[2]) : NaN, hwm: m ? Number(m[3]) * 1024 : r.hwm };
 }
@@ -155,7 +158,8 @@ export async function run({
       `against meshctl node and the real receptor 1.6.5, over the Unix socket and over TLS. Median of ${runs} interleaved runs after one warm-up (receptorctl: one run of the ${fmt.mib(Math.min(...sizes))} MiB unit; it copies 256-byte lines). ` +
       '"vs raw" = client MiB/s ÷ socat MiB/s in the same run on the same node (1.00 = as fast as copying the socket); wall time includes process start-up. ' +
       `"Node ceiling" = socat s ÷ (socat s + \`node -e 0\` s): the best "vs raw" any Node.js process can reach when, once started, it copies as fast as socat (\`node -e 0\` took ${startMs.toFixed(0)} ms, median of 11, in this run). ` +
-      '"node raw reader" = bench/raw-reader.js (`socket.pipe(process.stdout)`), a bare Node.js client. ' +
+      '"node raw reader" = bench/raw-reader.js (`socket.pipe(process.stdout)`), a bare Node.js client on Node\'s default read path; ' +
+      '"node onread reader" = the same with `RAW_READER_MODE=fast` (`onread` into one reused 1 MiB buffer, TLS records decrypted straight into it, `fs.writeSync` to stdout): the least work per byte a Node.js process can do, i.e. Node\'s floor. ' +
       `Raw reader: \`socat -b ${SOCAT_BUF} -t 600 - UNIX-CONNECT:SOCK\` / \`OPENSSL:127.0.0.1:PORT,cafile=CA\` fed \`work results ID\` on stdin. ` +
       "TLS: the node's `tcptls` control listener, ECDSA P-256 certificate, TLS 1.3. CPU = user + system seconds of the client, peak = its maximum RSS (both from /usr/bin/time).",
     `Machine: ${machineLine()}.`,
