@@ -1,5 +1,6 @@
 // Texts of Receptor 1.6.5's mesh log lines that print Go values (fmt's %v of a struct, a time.Time, a listener's
 // net.Addr), so `meshctl node --log-level debug` prints what receptor prints for the same event.
+import { goLocalParts } from '../go-time.js';
 import type { StoredAdvert } from './adverts.js';
 
 /**
@@ -13,23 +14,12 @@ export function goListenAddr(bindaddr: string, port: number): string {
 
 /** time.Time.String(): `2026-11-29 12:48:33.229446045 +0000 UTC m=+5.266213179` (m: seconds since start). */
 export function goTimeValue(ns: bigint, monotonicMs: number = performance.now()): string {
-  const ms = Number(ns / 1_000_000n);
-  const d = new Date(ms);
-  const offMin = -d.getTimezoneOffset();
-  const local = new Date(ms + offMin * 60_000);
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  // Go's String uses the .999999999 layout: trailing zeros of the fraction are dropped.
-  let frac = (ns % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
-  if (frac !== '') frac = '.' + frac;
+  const { date, clock, offMin, pad, at } = goLocalParts(ns);
   const sign = offMin >= 0 ? '+' : '-';
   const abs = Math.abs(offMin);
-  const zone = offMin === 0 ? 'UTC' : (new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((x) => x.type === 'timeZoneName')?.value ?? '');
+  const zone = offMin === 0 ? 'UTC' : (new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(at).find((x) => x.type === 'timeZoneName')?.value ?? '');
   const mono = `m=+${(monotonicMs / 1000).toFixed(9)}`;
-  return (
-    `${p(local.getUTCFullYear(), 4)}-${p(local.getUTCMonth() + 1)}-${p(local.getUTCDate())} ` +
-    `${p(local.getUTCHours())}:${p(local.getUTCMinutes())}:${p(local.getUTCSeconds())}${frac} ` +
-    `${sign}${p(Math.floor(abs / 60))}${p(abs % 60)} ${zone} ${mono}`
-  );
+  return `${date} ${clock} ${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)} ${zone} ${mono}`;
 }
 
 /**
