@@ -3,7 +3,9 @@
 // local status (mesh-fanout.ts knownNodes); each node is then asked on its own control service through
 // `connect NODE control`, as receptorctl's `work list --node` does for one node.
 import type { MeshctlError } from '../errors.js';
-import type { Status, WorkList } from '../protocol/types.js';
+import type { NodeSummary, Status, WorkList } from '../protocol/types.js';
+
+export type { NodeSummary };
 import { ControlClient } from './control-client.js';
 import { fanOut, knownNodes, type FanOutOptions, type MeshNode, type NodeOutcome } from './mesh-fanout.js';
 import type { ControlClientOptions } from './options.js';
@@ -16,23 +18,6 @@ export { knownNodes, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type FanOutOp
  */
 export const NODE_STATUS_FIELDS = ['NodeID', 'Version', 'SystemCPUCount', 'SystemMemoryMiB', 'Connections', 'Advertisements'] as const;
 
-export interface NodeSummary {
-  /** The node ID its control service greets with and reports. */
-  nodeId: string;
-  version: string;
-  cpus: number;
-  memoryMiB: number;
-  /** Work types of the node's own advertisement (`Secure` ones too), sorted. */
-  workTypes: string[];
-  /** Units by state name (Pending, Running, Succeeded, Failed, Canceled), only the states that occur. */
-  units: Record<string, number>;
-  /** The node's live connections: peer and cost. */
-  connections: { node: string; cost: number }[];
-  /** Round trip of a ping from the local node, in milliseconds; null when the ping failed. */
-  rttMs: number | null;
-  /** Why the ping failed (the node answered the rest). */
-  pingError?: string;
-}
 
 export type NodeStatusResult = { node: MeshNode; ok: true; summary: NodeSummary; elapsedMs: number } | { node: MeshNode; ok: false; error: MeshctlError; elapsedMs: number };
 

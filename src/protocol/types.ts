@@ -104,6 +104,28 @@ export interface SubmitResult {
 }
 
 /** Reply of cancel / release / force-release: a single key naming the outcome, the unit id as value. */
+/**
+ * One node's row of `meshctl mesh status`, summarised from its own status, work list and a ping
+ * (src/client/mesh-status.ts builds it; src/render/mesh-status.ts draws it).
+ */
+export interface NodeSummary {
+  /** The node ID its control service greets with and reports. */
+  nodeId: string;
+  version: string;
+  cpus: number;
+  memoryMiB: number;
+  /** Work types of the node's own advertisement (`Secure` ones too), sorted. */
+  workTypes: string[];
+  /** Units by state name (Pending, Running, Succeeded, Failed, Canceled), only the states that occur. */
+  units: Record<string, number>;
+  /** The node's live connections: peer and cost. */
+  connections: { node: string; cost: number }[];
+  /** Round trip of a ping from the local node, in milliseconds; null when the ping failed. */
+  rttMs: number | null;
+  /** Why the ping failed (the node answered the rest). */
+  pingError?: string;
+}
+
 export type WorkOutcome = Record<'cancelled' | 'cancel pending' | 'released' | 'release pending', string>;
 
 /** State names as Receptor's WorkStateToString prints them. */

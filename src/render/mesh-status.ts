@@ -1,7 +1,7 @@
 // `meshctl mesh status` and `meshctl work list --all-nodes`: one row per node (per unit), built from the fan-out's
 // results (src/client/mesh-status.ts). Node IDs, versions, work types and error texts come from the mesh: on a
 // terminal each is made printable() before it is styled; piped, tsv() does it. Pure functions: data → text.
-import type { WorkList, WorkUnitStatus } from '../protocol/types.js';
+import type { NodeSummary, WorkList, WorkUnitStatus } from '../protocol/types.js';
 import { printable } from '../printable.js';
 import type { RenderContext } from './style.js';
 import { alignedTable, tsv } from './table.js';
@@ -32,17 +32,7 @@ export type NodeStatusResult =
   | {
       node: NodeRef;
       ok: true;
-      summary: {
-        nodeId: string;
-        version: string;
-        cpus: number;
-        memoryMiB: number;
-        workTypes: string[];
-        units: Record<string, number>;
-        connections: { node: string; cost: number }[];
-        rttMs: number | null;
-        pingError?: string;
-      };
+      summary: NodeSummary;
     }
   | { node: NodeRef; ok: false; error: ErrorRef };
 export type NodeWorkListResult = { node: NodeRef; ok: true; value: WorkList } | { node: NodeRef; ok: false; error: ErrorRef };
@@ -54,20 +44,7 @@ export interface MeshStatusDoc {
 }
 
 export type MeshStatusRowDoc =
-  | {
-      node: string;
-      reachable: true;
-      controlTls: boolean;
-      nodeId: string;
-      version: string;
-      cpus: number;
-      memoryMiB: number;
-      workTypes: string[];
-      units: Record<string, number>;
-      connections: { node: string; cost: number }[];
-      rttMs: number | null;
-      pingError?: string;
-    }
+  | ({ node: string; reachable: true; controlTls: boolean } & NodeSummary)
   | { node: string; reachable: false; controlTls: boolean; error: { code: string; message: string } };
 
 export function meshStatusRowDoc(r: NodeStatusResult): MeshStatusRowDoc {
