@@ -13,9 +13,9 @@ import type { TcpClientConfig, TcpServerConfig } from '../../config/types.js';
 import { closeListener, listenTcp } from '../control/listeners.js';
 import type { PreparedTlsServer } from '../control/tls.js';
 import type { NodeLogger } from '../logger.js';
-import { secureClientStream, secureServerStream, type Mesh, type ServiceHandle } from '../mesh/index.js';
+import type { Mesh, ServiceHandle } from '../mesh/index.js';
 import type { PreparedTlsClient } from '../tls-client.js';
-import { bridgeStreams } from './bridge.js';
+import { forwardToMesh, serveFromMesh, tracker } from './forward.js';
 
 export interface ProxyTls {
   server(name: string): PreparedTlsServer | undefined;
@@ -28,42 +28,20 @@ export interface ProxyHandle {
   close(): Promise<void>;
 }
 
-function tracker(): { add(s: Duplex): void; closeAll(): void } {
-  const open = new Set<Duplex>();
-  return {
-    add(s) {
-      open.add(s);
-      s.once('close', () => open.delete(s));
-    },
-    closeAll() {
-      for (const s of open) s.destroy();
-    },
-  };
-}
-
 export async function startTcpServer(cfg: TcpServerConfig, mesh: Mesh, tlsConf: ProxyTls, logger: NodeLogger): Promise<ProxyHandle> {
   const serverTls = cfg.tlsserver !== '' ? tlsConf.server(cfg.tlsserver) : undefined;
   const clientTls = cfg.tlsclient !== '' ? tlsConf.client(cfg.tlsclient)?.forNode(cfg.remotenode) : undefined;
   const open = tracker();
   const host = cfg.bindaddr.includes(':') ? `[${cfg.bindaddr}]` : cfg.bindaddr;
-  const server = await listenTcp(`${host}:${cfg.port}`, serverTls, logger, (socket) => {
-    open.add(socket);
-    socket.on('error', () => undefined);
-    void (async () => {
-      let stream: Duplex;
-      try {
-        const s = await mesh.dialService(cfg.remotenode, cfg.remoteservice, { tls: clientTls !== undefined });
-        open.add(s);
-        stream = clientTls ? await secureClientStream(s, clientTls.tls, clientTls.expectedNodeId) : s;
-      } catch (err) {
-        logger.error(`error connecting on Receptor network: ${(err as Error).message}`);
-        socket.destroy();
-        return;
-      }
-      open.add(stream);
-      await bridgeStreams(socket, stream, (e) => logger.debug(`tcp-server connection: ${e.message}`));
-    })();
-  });
+  const server = await listenTcp(`${host}:${cfg.port}`, serverTls, logger, (socket) =>
+    forwardToMesh(
+      socket,
+      mesh,
+      { remotenode: cfg.remotenode, remoteservice: cfg.remoteservice, clientTls, label: 'tcp-server', dialError: (e) => `error connecting on Receptor network: ${e.message}` },
+      open,
+      logger,
+    ),
+  );
   // TCPProxyInboundCfg.Run logs its config with %v.
   logger.debug(`Running TCP inbound proxy service {${cfg.port} ${cfg.bindaddr} ${cfg.remotenode} ${cfg.remoteservice} ${cfg.tlsserver} ${cfg.tlsclient}}`);
   return {
@@ -107,27 +85,18 @@ export function startTcpClient(cfg: TcpClientConfig, mesh: Mesh, tlsConf: ProxyT
       }
       socket.once('error', onError);
     });
-  const service: ServiceHandle = mesh.listenService(
-    cfg.service,
-    (stream) => {
-      open.add(stream);
-      void (async () => {
-        let inner: Duplex = stream;
-        let tcp: Duplex;
-        try {
-          if (serverTls) inner = await secureServerStream(stream, serverTls);
-          open.add(inner);
-          tcp = await connectTcp();
-        } catch (err) {
-          logger.error(`Error connecting via TCP: ${(err as Error).message}`);
-          inner.destroy();
-          return;
-        }
-        open.add(tcp);
-        await bridgeStreams(inner, tcp, (e) => logger.debug(`tcp-client connection: ${e.message}`));
-      })();
+  const service: ServiceHandle = serveFromMesh(
+    mesh,
+    {
+      service: cfg.service,
+      ...(serverTls ? { serverTls } : {}),
+      tags: { type: 'TCP Proxy', address: cfg.address },
+      connect: connectTcp,
+      connectError: (e) => `Error connecting via TCP: ${e.message}`,
+      label: 'tcp-client',
     },
-    { tags: { type: 'TCP Proxy', address: cfg.address }, connType: serverTls ? 2 : 1 },
+    open,
+    logger,
   );
   // TCPProxyOutboundCfg.Run's text, "inbound" included.
   logger.debug(`Running TCP inbound proxy service {${cfg.service} ${cfg.address} ${cfg.tlsserver} ${cfg.tlsclient}}`);

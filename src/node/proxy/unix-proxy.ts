@@ -11,44 +11,22 @@ import { unlink } from 'node:fs/promises';
 import type { UnixSocketClientConfig, UnixSocketServerConfig } from '../../config/types.js';
 import { closeListener, listenUnix } from '../control/listeners.js';
 import type { NodeLogger } from '../logger.js';
-import { secureClientStream, secureServerStream, type Mesh, type ServiceHandle } from '../mesh/index.js';
-import { bridgeStreams } from './bridge.js';
+import type { Mesh, ServiceHandle } from '../mesh/index.js';
+import { forwardToMesh, serveFromMesh, tracker } from './forward.js';
 import type { ProxyHandle, ProxyTls } from './tcp-proxy.js';
-
-function tracker(): { add(s: Duplex): void; closeAll(): void } {
-  const open = new Set<Duplex>();
-  return {
-    add(s) {
-      open.add(s);
-      s.once('close', () => open.delete(s));
-    },
-    closeAll() {
-      for (const s of open) s.destroy();
-    },
-  };
-}
 
 export async function startUnixSocketServer(cfg: UnixSocketServerConfig, mesh: Mesh, tlsConf: ProxyTls, logger: NodeLogger): Promise<ProxyHandle> {
   const clientTls = cfg.tls !== '' ? tlsConf.client(cfg.tls)?.forNode(cfg.remotenode) : undefined;
   const open = tracker();
-  const server = await listenUnix(cfg.filename, cfg.permissions, (socket) => {
-    open.add(socket);
-    socket.on('error', () => undefined);
-    void (async () => {
-      let stream: Duplex;
-      try {
-        const s = await mesh.dialService(cfg.remotenode, cfg.remoteservice, { tls: clientTls !== undefined });
-        open.add(s);
-        stream = clientTls ? await secureClientStream(s, clientTls.tls, clientTls.expectedNodeId) : s;
-      } catch (err) {
-        logger.error(`Error connecting on Receptor network: ${(err as Error).message}`);
-        socket.destroy();
-        return;
-      }
-      open.add(stream);
-      await bridgeStreams(socket, stream, (e) => logger.debug(`unix-socket-server connection: ${e.message}`));
-    })();
-  });
+  const server = await listenUnix(cfg.filename, cfg.permissions, (socket) =>
+    forwardToMesh(
+      socket,
+      mesh,
+      { remotenode: cfg.remotenode, remoteservice: cfg.remoteservice, clientTls, label: 'unix-socket-server', dialError: (e) => `Error connecting on Receptor network: ${e.message}` },
+      open,
+      logger,
+    ),
+  );
   logger.debug(
     `Running Unix socket inbound proxy service {${cfg.filename} ${cfg.permissions} ${cfg.remotenode} ${cfg.remoteservice} ${cfg.tls}}`,
   );
@@ -73,30 +51,23 @@ export function startUnixSocketClient(cfg: UnixSocketClientConfig, mesh: Mesh, t
       });
       socket.once('error', reject);
     });
-  const service: ServiceHandle = mesh.listenService(
-    cfg.service,
-    (stream) => {
-      open.add(stream);
-      void (async () => {
-        let inner: Duplex = stream;
-        let unix: Duplex;
-        try {
-          if (serverTls) inner = await secureServerStream(stream, serverTls);
-          open.add(inner);
-          unix = await connectUnix();
-        } catch (err) {
-          // Go's text for a refused dial: "dial unix FILE: connect: no such file or directory".
-          const code = (err as NodeJS.ErrnoException).code;
-          const why = code === 'ENOENT' ? 'no such file or directory' : code === 'ECONNREFUSED' ? 'connection refused' : (err as Error).message;
-          logger.error(`Error connecting via Unix socket: dial unix ${cfg.filename}: connect: ${why}`);
-          inner.destroy();
-          return;
-        }
-        open.add(unix);
-        await bridgeStreams(inner, unix, (e) => logger.debug(`unix-socket-client connection: ${e.message}`));
-      })();
+  const service: ServiceHandle = serveFromMesh(
+    mesh,
+    {
+      service: cfg.service,
+      ...(serverTls ? { serverTls } : {}),
+      tags: { type: 'Unix Proxy', filename: cfg.filename },
+      connect: connectUnix,
+      connectError: (err) => {
+        // Go's text for a refused dial: "dial unix FILE: connect: no such file or directory".
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'no such file or directory' : code === 'ECONNREFUSED' ? 'connection refused' : err.message;
+        return `Error connecting via Unix socket: dial unix ${cfg.filename}: connect: ${why}`;
+      },
+      label: 'unix-socket-client',
     },
-    { tags: { type: 'Unix Proxy', filename: cfg.filename }, connType: serverTls ? 2 : 1 },
+    open,
+    logger,
   );
   logger.debug(`Running Unix socket inbound proxy service {${cfg.service} ${cfg.filename} ${cfg.tls}}`);
   return {
