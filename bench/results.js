@@ -151,6 +151,16 @@ export async function run({
     (r) =>
       `| ${r.node} | ${fmt.mib(r.size)} | ${r.transport} | ${r.client} | ${fmt.s(r.ms)} | ${r.rate.toFixed(0)} | ${r.vsRaw.toFixed(2)} | ${r.client === 'meshctl' ? ceiling(r).toFixed(2) : ''} | ${r.cpu.toFixed(2)} | ${fmt.mib(r.hwm)} | ${r.runs} |`,
   );
+  // Issue 13's targets: ≥ 0.95 × socat over the Unix socket, ≥ 0.9 × over TLS.
+  const target = { unix: 0.95, tls: 0.9 };
+  const find = (r, client) => rows.find((x) => x.node === r.node && x.size === r.size && x.transport === r.transport && x.client === client);
+  const summary = rows
+    .filter((r) => r.client === 'meshctl')
+    .map((r) => {
+      const floor = find(r, 'node onread reader');
+      const met = r.vsRaw >= target[r.transport] ? 'yes' : 'no';
+      return `| ${r.node} | ${fmt.mib(r.size)} | ${r.transport} | ${r.vsRaw.toFixed(2)} | ${target[r.transport].toFixed(2)} | ${met} | ${floor ? floor.vsRaw.toFixed(2) : ''} | ${ceiling(r).toFixed(2)} | ${floor ? (floor.cpu > 0 ? (r.cpu / floor.cpu).toFixed(2) : '') : ''} |`;
+    });
   return [
     '## Results throughput',
     '',
@@ -169,5 +179,12 @@ export async function run({
     '| node | MiB | transport | client | median s | MiB/s | vs raw | Node ceiling | CPU s | peak MiB | runs |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...table,
+    '',
+    'Against the target, from the table above: meshctl\'s "vs raw", the target, Node\'s floor in the same run (the onread reader\'s "vs raw"), ' +
+      'the Node ceiling, and meshctl\'s CPU time ÷ the onread reader\'s (1.00 = no more work per byte than the least a Node.js process can do).',
+    '',
+    '| node | MiB | transport | meshctl vs raw | target | met | onread reader vs raw | Node ceiling | CPU ÷ onread reader |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...summary,
   ].join('\n');
 }
