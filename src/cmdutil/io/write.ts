@@ -60,27 +60,36 @@ export function flushed(out: Writable): Promise<void> {
  * A sink for bulk bytes (work results) that writes each chunk to stdout before it returns: with fs.writeSync on
  * stdout's descriptor when that is a file, a pipe or a socket and nothing is queued in the stream, so the caller may
  * reuse the chunk's memory at once (Conn.pump's reused read buffer) and no stream or promise step is paid per chunk.
- * When the descriptor is full (EAGAIN: a non-blocking pipe whose reader lags) the rest is copied and goes through
- * the stream, and the returned promise waits for 'drain' (backpressure; reading pauses meanwhile). Anything else
- * (a terminal, a stream without a descriptor, as in tests) goes through writeChunk.
+ * When the descriptor is full (EAGAIN: a non-blocking pipe whose reader lags) the rest goes through the stream
+ * without a copy, and the returned promise holds the chunk until that write has completed (Conn.pump reads nothing
+ * meanwhile: backpressure). Anything else (a terminal, a stream without a descriptor, as in tests) goes through
+ * writeChunk.
  */
 export function bulkWriter(out: Writable): (chunk: Buffer) => void | Promise<void> {
   const fd = syncWritableFd(out);
   if (fd === undefined) return (chunk) => writeChunk(out, chunk);
   return (chunk) => {
     // Something still queued in the stream goes out first: bytes stay in order.
-    if (out.writableLength > 0 || out.destroyed || out.writableEnded) return writeChunk(out, Buffer.from(chunk));
+    if (out.writableLength > 0 || out.destroyed || out.writableEnded) return written(out, chunk);
     let off = 0;
     try {
       while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
       return undefined;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') return writeChunk(out, Buffer.from(chunk.subarray(off)));
+      if (code === 'EAGAIN') return written(out, chunk.subarray(off));
       if (code === 'EPIPE') return Promise.reject(new StdoutClosedError(err));
       return Promise.reject(err);
     }
   };
+}
+
+/** Writes through the stream and resolves once the bytes are out (the caller's buffer is free again then). */
+function written(out: Writable, chunk: Buffer): Promise<void> {
+  if (out.destroyed || out.writableEnded) return Promise.reject(new StdoutClosedError());
+  return new Promise((resolve, reject) => {
+    out.write(chunk, (err) => (err ? reject(isBrokenPipe(err) ? new StdoutClosedError(err) : err) : resolve()));
+  });
 }
 
 /** stdout's descriptor when writing to it directly is safe and useful: a regular file, a pipe or a socket. */
