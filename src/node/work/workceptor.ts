@@ -524,9 +524,13 @@ export class Workceptor {
    * already made: no status file is rewritten, so shutdown does not grow with the units on disk.
    */
   async close(graceMs = 2000, stopWork = true): Promise<void> {
-    // A load still under way stops at its next slice; units it has not reached stay on disk untouched.
-    this.closing = true;
+    // Keeping work, a load still under way stops at its next slice; units it has not reached stay on disk
+    // untouched. Stopping work, the load runs to its end first: a program a previous run left running is stopped
+    // only once it is taken back (meshctl/testing's stop() after kill() starts a node on the directory to do
+    // exactly that, and closing it at once left the program running when the load had not reached its unit).
+    if (!stopWork) this.closing = true;
     await this.loaded;
+    this.closing = true;
     const running = [...this.units.values()].filter((u) => u instanceof WorkUnit && u.isRunning).length;
     if (!stopWork && running > 0) this.logger.info(`${running} running work unit(s) keep running; the next start on ${this.unitsDir} takes them back`);
     await Promise.all([...this.units.values()].map((u) => u.shutdown(graceMs, stopWork)));

@@ -1,6 +1,6 @@
 // meshctl/testing (src/testing): startNode and startMesh handles against real embedded nodes on real sockets,
 // real unit programs and real files — restart, kill, dropLink, waitForRoutes, cutResults, config forms, cleanup.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -186,6 +186,31 @@ describe('testing - startNode', { timeout: 90_000 }, () => {
     await waitUntil(() => !alive(pid), `program ${pid} to end`, 15_000);
     await noNewDescendants();
     expect(existsSync(dir)).toBe(false);
+  });
+
+  // Regression: Workceptor.close() stopped the start-up load at its next slice even when it was to stop work, so a
+  // stop() after kill() whose node had not yet reached the running unit in its load left the program running
+  // (seen in a CI run at load; with 4,000 finished units ahead of it on disk the load takes many slices).
+  it('testing - stop() after kill() ends the kill\'s program even when the restarted node is still loading its units', async () => {
+    node = await startNode({ workCommands: [{ worktype: 'sh', command: 'sh', allowruntimeparams: true }] });
+    const client = node.client();
+    const { unitid } = await client.workSubmit({ workType: 'sh', params: { params: gated(path.join(node.dir, 'never'), 'x') } }, null);
+    const running = await waitUntil(async () => {
+      const s = await client.workStatus(unitid);
+      return s.State === 1 ? s : undefined;
+    }, 'the unit to run');
+    const pid = (running.ExtraData as { Pid: number }).Pid;
+    await node.kill();
+    const units = node.unitsDir;
+    for (let i = 0; i < 4000; i++) {
+      const dir = path.join(units, `done${String(i).padStart(5, '0')}`);
+      mkdirSync(dir, { mode: 0o700 });
+      writeFileSync(path.join(dir, 'status'), '{"State":2,"Detail":"exit status 0","StdoutSize":0,"WorkType":"sh","ExtraData":null}\n');
+    }
+    await node.stop();
+    node = undefined;
+    await waitUntil(() => !alive(pid), `program ${pid} to end`, 15_000);
+    await noNewDescendants();
   });
 
   it('testing - cutResults cuts the next results stream after N bytes and only that one', async () => {
