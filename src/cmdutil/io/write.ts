@@ -62,12 +62,14 @@ export function flushed(out: Writable): Promise<void> {
  * reuse the chunk's memory at once (Conn.pump's reused read buffer) and no stream or promise step is paid per chunk.
  * When the descriptor is full (EAGAIN: a non-blocking pipe whose reader lags) the rest goes through the stream
  * without a copy, and the returned promise holds the chunk until that write has completed (Conn.pump reads nothing
- * meanwhile: backpressure). Anything else (a terminal, a stream without a descriptor, as in tests) goes through
- * writeChunk.
+ * meanwhile: backpressure). Anything else (a terminal, a stream without a descriptor, as in tests) gets a copy
+ * of the chunk through writeChunk.
  */
 export function bulkWriter(out: Writable): (chunk: Buffer) => void | Promise<void> {
   const fd = syncWritableFd(out);
-  if (fd === undefined) return (chunk) => writeChunk(out, chunk);
+  // A stream without a descriptor may keep the chunk after its write callback (a PassThrough's readable side, a
+  // collector in tests): the caller's buffer is reused at once, so such a stream gets its own copy.
+  if (fd === undefined) return (chunk) => writeChunk(out, Buffer.from(chunk));
   return (chunk) => {
     // Something still queued in the stream goes out first: bytes stay in order.
     if (out.writableLength > 0 || out.destroyed || out.writableEnded) return written(out, chunk);
