@@ -29,7 +29,17 @@ export interface FollowOptions {
   onReconnect?: (info: { attempt: number; position: number; reason: string }) => void;
   /** How often to check the unit's state while its stream is quiet, to notice a cancel. Default 2 s. */
   statusPollMs?: number;
+  /**
+   * The node was reached just before following began (the unit's submit): a first connection that fails is then a
+   * dropped one, worth re-opening. Default false: when the very first connection cannot be made at all (no socket,
+   * refused, no such host, TLS refused, no greeting), following fails at once with that error, as any other command
+   * does, instead of retrying a node that may never have been there for the whole reconnect timeout.
+   */
+  nodeReached?: boolean;
 }
+
+/** Errors of a connection that was never made (src/transport/dial.ts); any other failure comes after contact. */
+const NEVER_CONNECTED = new Set(['ENOENT_SOCKET', 'ECONNREFUSED', 'ECONNECT', 'EBADADDRESS', 'ETLS', 'EGREETING', 'ETIMEDOUT']);
 
 /** How following ended. */
 export type FollowEnd =
@@ -170,6 +180,7 @@ export class FollowStream implements AsyncIterable<Buffer> {
     let stalledSince: number | undefined;
     let attempt = 0;
     let shortAndComplete = 0;
+    let reached = this.opts.nodeReached ?? false;
     // The sink's own failures are told apart from the stream's: only a stream failure is worth a reconnect.
     let sinkFailure: { err: unknown } | undefined;
     const guarded: ChunkSink = (chunk) => {
@@ -213,8 +224,11 @@ export class FollowStream implements AsyncIterable<Buffer> {
         if (signal?.aborted) throw aborted(signal);
         // The server refused (unknown unit, bad signature): resuming cannot help.
         if (err instanceof ServerError) throw err;
+        // Nothing answered the first time: a wrong socket or address, not a dropped stream.
+        if (!reached && err instanceof MeshctlError && NEVER_CONNECTED.has(err.code)) throw err;
         if (!stop.signal.aborted) reason = err instanceof Error ? err.message : String(err);
       } finally {
+        reached = true;
         // Any byte received means progress (the sink path has no per-chunk step to note it).
         if (this.position > startedAt) {
           stalledSince = undefined;

@@ -20,6 +20,8 @@ export interface FollowOptions {
   reconnectTimeoutMs?: number;
   /** On Ctrl-C, name the command that picks up where stdout stopped (false with --rm: the unit is released). */
   resumeHint?: boolean;
+  /** The node was just reached (the submit): a first connection that fails is a dropped one (see the client's). */
+  nodeReached?: boolean;
 }
 
 /** `--reconnect-timeout` text → ms (undefined: the client's default, 2 minutes). */
@@ -41,6 +43,7 @@ export async function streamResults(f: Factory, c: ControlClient, unitId: string
     signature: o.signature,
     signal: f.signal,
     reconnectTimeoutMs: o.reconnectTimeoutMs,
+    ...(o.nodeReached ? { nodeReached: true } : {}),
     onReconnect: ({ attempt, position, reason }) => {
       if (attempt === 1) f.warn(`results stream of '${unitId}' lost at byte ${position} (${reason}); reconnecting`);
     },

@@ -103,7 +103,7 @@ export async function run(o: SubmitOptions, f: Factory): Promise<void> {
     unitId = result.unitid;
     confirmed = true;
     if (o.follow) {
-      await streamResults(f, c, result.unitid, { reconnectTimeoutMs, resumeHint: !o.rm });
+      await streamResults(f, c, result.unitid, { reconnectTimeoutMs, resumeHint: !o.rm, nodeReached: true });
     } else {
       await f.print(format, result, (ctx) => renderSubmitResult(result, ctx));
     }

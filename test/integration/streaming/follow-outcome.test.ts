@@ -4,7 +4,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultsIncompleteError } from '../../../src/client/follow.js';
 import { ControlClient } from '../../../src/client/control-client.js';
-import { AbortError, ServerError } from '../../../src/errors.js';
+import { symlinkSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { AbortError, MeshctlError, ServerError } from '../../../src/errors.js';
 import { GREETING, startScriptedServer, type ScriptedServer, type ScriptSocket } from '../../helpers/scripted-server.js';
 
 let server: ScriptedServer | undefined;
@@ -142,5 +146,51 @@ describe('follow outcome', () => {
     const err = await collect(stream).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServerError);
     expect(stream.outcome).toEqual({ end: 'refused', position: 0 });
+  });
+
+  // Regression: `meshctl work results ID` against a socket that does not exist warned "stream lost ... reconnecting"
+  // and retried for the whole reconnect timeout (2 min) instead of failing as every other command does.
+  it('follow outcome - a first connection that cannot be made fails at once with its error, not after the reconnect timeout', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'meshctl-follow-'));
+    try {
+      const missing = path.join(dir, 'nope.sock');
+      client = new ControlClient({ address: `unix:${missing}` });
+      let reconnects = 0;
+      const stream = client.followResults('u1', { statusPollMs: 0, reconnectTimeoutMs: 60_000, onReconnect: () => void reconnects++ });
+      const err = await collect(stream).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MeshctlError);
+      expect((err as MeshctlError).code).toBe('ENOENT_SOCKET');
+      expect(reconnects).toBe(0);
+      expect(stream.position).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('follow outcome - with nodeReached (after a submit) a first failed connection is a dropped one: it re-opens', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'meshctl-follow-'));
+    try {
+      const sock = path.join(dir, 'later.sock');
+      server = await startScriptedServer(node('abcdefghij', status({})));
+      const real = server.path!;
+      client = new ControlClient({ address: `unix:${sock}` });
+      let reconnects = 0;
+      const stream = client.followResults('u1', {
+        statusPollMs: 0,
+        reconnectTimeoutMs: 60_000,
+        nodeReached: true,
+        onReconnect: () => {
+          reconnects++;
+          // The node's socket appears once following has retried (a symlink to the scripted one): the stream must
+          // then be read whole.
+          if (reconnects === 1) symlinkSync(real, sock);
+        },
+      });
+      expect(await collect(stream)).toBe('abcdefghij');
+      expect(reconnects).toBeGreaterThan(0);
+      expect(stream.outcome?.end).toBe('complete');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
