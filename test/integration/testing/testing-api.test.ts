@@ -63,6 +63,17 @@ function canConnect(socketPath: string): Promise<boolean> {
 /** A unit program that waits for `gate` to exist, then prints `text` (no timing involved). */
 const gated = (gate: string, text: string): string => `-c 'while [ ! -f ${gate} ]; do sleep 0.05; done; printf ${text}'`;
 
+/** Submits a `sh` unit that waits for `gate` and then prints `text`; resolves once it runs, with its program's PID. */
+async function runGated(n: TestNode, gate: string, text: string): Promise<{ unitid: string; pid: number }> {
+  const client = n.client();
+  const { unitid } = await client.workSubmit({ workType: 'sh', params: { params: gated(gate, text) } }, null);
+  const running = await waitUntil(async () => {
+    const s = await client.workStatus(unitid);
+    return s.State === 1 ? s : undefined;
+  }, 'the unit to run');
+  return { unitid, pid: (running.ExtraData as { Pid: number }).Pid };
+}
+
 const before = new Set(descendants(process.pid));
 /** Our descendants that were not there when the file loaded (the unit runner and programs of these tests). */
 const newDescendants = (): number[] => descendants(process.pid).filter((p) => !before.has(p));
@@ -150,13 +161,7 @@ describe('testing - startNode', { timeout: 90_000 }, () => {
   it('testing - kill() drops the node at once and leaves its program running; restart() takes the unit back', async () => {
     node = await startNode({ workCommands: [{ worktype: 'sh', command: 'sh', allowruntimeparams: true }] });
     const gate = path.join(node.dir, 'go');
-    const client = node.client();
-    const { unitid } = await client.workSubmit({ workType: 'sh', params: { params: gated(gate, 'after-kill') } }, null);
-    const running = await waitUntil(async () => {
-      const s = await client.workStatus(unitid);
-      return s.State === 1 ? s : undefined;
-    }, 'the unit to run');
-    const pid = (running.ExtraData as { Pid: number }).Pid;
+    const { unitid, pid } = await runGated(node, gate, 'after-kill');
     await node.kill();
     expect(node.state).toBe('killed');
     expect(await canConnect(node.socketPath)).toBe(false);
@@ -171,13 +176,7 @@ describe('testing - startNode', { timeout: 90_000 }, () => {
 
   it('testing - stop() after kill() ends the programs the kill left running: no process, no directory', async () => {
     node = await startNode({ workCommands: [{ worktype: 'sh', command: 'sh', allowruntimeparams: true }] });
-    const client = node.client();
-    const { unitid } = await client.workSubmit({ workType: 'sh', params: { params: gated(path.join(node.dir, 'never'), 'x') } }, null);
-    const running = await waitUntil(async () => {
-      const s = await client.workStatus(unitid);
-      return s.State === 1 ? s : undefined;
-    }, 'the unit to run');
-    const pid = (running.ExtraData as { Pid: number }).Pid;
+    const { pid } = await runGated(node, path.join(node.dir, 'never'), 'x');
     await node.kill();
     expect(alive(pid)).toBe(true);
     const dir = node.dir;
@@ -193,13 +192,7 @@ describe('testing - startNode', { timeout: 90_000 }, () => {
   // (seen in a CI run at load; with 4,000 finished units ahead of it on disk the load takes many slices).
   it('testing - stop() after kill() ends the kill\'s program even when the restarted node is still loading its units', async () => {
     node = await startNode({ workCommands: [{ worktype: 'sh', command: 'sh', allowruntimeparams: true }] });
-    const client = node.client();
-    const { unitid } = await client.workSubmit({ workType: 'sh', params: { params: gated(path.join(node.dir, 'never'), 'x') } }, null);
-    const running = await waitUntil(async () => {
-      const s = await client.workStatus(unitid);
-      return s.State === 1 ? s : undefined;
-    }, 'the unit to run');
-    const pid = (running.ExtraData as { Pid: number }).Pid;
+    const { pid } = await runGated(node, path.join(node.dir, 'never'), 'x');
     await node.kill();
     const units = node.unitsDir;
     for (let i = 0; i < 4000; i++) {
