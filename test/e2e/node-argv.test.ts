@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt, ROOT } from './build.js';
+import { runCaptured, stopChildren, type Ran } from '../helpers/children.js';
 
 /** Generous bounds for a shared 2-core machine; they only stop a regression from hanging the suite. */
 const START_BOUND_MS = 20_000;
@@ -22,27 +23,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await gone;
-    }
-  }
+  await stopChildren(children);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function meshctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const meshctl = (args: string[]): Promise<Ran> => runCaptured(process.execPath, [BIN, ...args], { cwd: ROOT, env });
 
 async function waitForFile(file: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + START_BOUND_MS;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/receptor.js';
 import { BIN, ensureBuilt } from './build.js';
+import { runCaptured, stopChildren, type Ran } from '../helpers/children.js';
 
 /** Generous bound for a shared 2-core machine; it only stops a regression from hanging the suite. */
 const START_BOUND_MS = 20_000;
@@ -28,35 +29,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await gone;
-    }
-  }
+  await stopChildren(children);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(file: string, args: string[], stdin = ''): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin);
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (file: string, args: string[], stdin = ''): Promise<Ran> => runCaptured(file, args, { cwd: dir, env, stdin });
 
 const receptor = (args: string[], stdin?: string): Promise<Ran> => run('receptor', args, stdin);
 const meshctl = (args: string[], stdin?: string): Promise<Ran> => run(process.execPath, [BIN, ...args], stdin);

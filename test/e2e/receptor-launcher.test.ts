@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt, ROOT } from './build.js';
+import { runCaptured, stopChildren, type Ran } from '../helpers/children.js';
 
 /** Generous bound for a shared 2-core machine; it only stops a regression from hanging the suite. */
 const START_BOUND_MS = 20_000;
@@ -27,33 +28,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await gone;
-    }
-  }
+  await stopChildren(children);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(file: string, args: string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (file: string, args: string[]): Promise<Ran> => runCaptured(file, args, { cwd: dir, env });
 
 const meshctl = (args: string[]): Promise<Ran> => run(process.execPath, [BIN, ...args]);
 const receptor = (args: string[]): Promise<Ran> => run('receptor', args);
