@@ -480,9 +480,12 @@ export const fmt = {
   s: (ms) => (ms / 1000).toFixed(2),
 };
 
-/** Replaces the block between `<!-- bench:NAME -->` markers in docs/performance.md (creating it if needed). */
+/**
+ * Replaces the block between `<!-- bench:NAME -->` markers in docs/performance.md (creating it if needed).
+ * BENCH_OUT=FILE writes to another file instead: trial runs and the smoke run must not rewrite the docs.
+ */
 export function writeSection(name, markdown) {
-  const file = join(ROOT, 'docs', 'performance.md');
+  const file = process.env.BENCH_OUT || join(ROOT, 'docs', 'performance.md');
   const begin = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
   let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n\nFigures written by `npm run bench` (see bench/). Each section names the command that produced it.\n';
