@@ -495,3 +495,50 @@ export function writeSection(name, markdown) {
   text = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, text.endsWith('\n') ? text : text + '\n');
 }
+
+// ------------------------------------------------------------------------------------------ peers
+
+/** The Python interpreter of a script's shebang (pyenv shims and `env` fall back to python3). */
+function pythonOf(script) {
+  try {
+    const m = /^#!\s*(\S+)/.exec(readFileSync(script, 'utf8').split('\n', 1)[0] ?? '');
+    if (m && !m[1].endsWith('/env') && existsSync(m[1])) return m[1];
+  } catch {
+    // not a readable script
+  }
+  return 'python3';
+}
+
+let peerCache;
+/**
+ * The comparison programs of the benches, found as the benches find them: receptor (RECEPTOR_BIN, PATH,
+ * ~/go/bin), receptorctl and socat on PATH. Each is `{ path, version }` or null when it is not installed.
+ * receptorctl has no --version: its version is the Python package's, asked of the interpreter in its shebang.
+ */
+export function peers() {
+  if (peerCache) return peerCache;
+  const out = (cmd, args) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });
+    return r.status === 0 ? `${r.stdout}`.trim() : '';
+  };
+  const receptor = receptorBin();
+  const receptorctl = which('receptorctl');
+  const socat = which('socat');
+  peerCache = {
+    receptor: receptor ? { path: receptor, version: out(receptor, ['--version']).replace(/^v/, '') || 'unknown version' } : null,
+    receptorctl: receptorctl
+      ? { path: receptorctl, version: out(pythonOf(receptorctl), ['-c', 'import importlib.metadata as m; print(m.version("receptorctl"))']) || 'unknown version' }
+      : null,
+    socat: socat ? { path: socat, version: /socat version (\S+)/.exec(out(socat, ['-V']))?.[1] ?? 'unknown version' } : null,
+  };
+  return peerCache;
+}
+
+/** One plain sentence per missing peer for a bench's section, naming the comparisons it leaves out ('' when none). */
+export function missingPeers(what) {
+  const p = peers();
+  return Object.entries(what)
+    .filter(([name]) => !p[name])
+    .map(([name, lost]) => `**${name} is not installed** (\`.ci/install-peers\`, or \`source /root/.cache/meshctl-peers/env.sh\`): ${lost} missing from this run.`)
+    .join('\n');
+}
