@@ -1,0 +1,309 @@
+// The nodes half of issue 13's scale curve, and its mesh transfer figure: meshes of 1, 10 and 50 node processes
+// (smoke: 1 and 3), every one a `meshctl node` or every one a receptor 1.6.5, started one after the other in a
+// chain (node i dials node i-1's tcp-listener; a chain is the slowest shape for a route flood to cross, so its
+// convergence time is an upper bound, and every inner node carries two links as in a ring). Per mesh:
+// - convergence: from spawning the first node to every node's `status` listing all N nodes (its own ID and its
+//   routing table), polled with a raw control client (one `status` per node not yet complete, 100 ms apart);
+// - memory: VmRSS of every node process once converged (sum and median);
+// - idle CPU: utime+stime from /proc/PID/stat over an idle window after convergence (nothing polls then).
+// The kinds are interleaved round by round (order alternating), so the load of the shared machine hits both alike;
+// only their ratios are meant to be read.
+// Mesh transfer: controller - hop - executor, each a separate node process; `meshctl work results` read from the
+// controller's socket for a unit that ran on the executor (`head -c SIZE /dev/zero`): the executor's output crosses
+// two mesh links. Timed from the submit to the last byte counted (wc -c), interleaved meshctl mesh / receptor mesh.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import * as net from 'node:net';
+import { cleanupAll, control, fmt, machineLine, measure, median, memoryOf, MESHCTL, MiB, RawSession, receptorBin, sleep, startNode, track, writeSection } from './lib.js';
+
+const CLK_TCK = 100; // Linux's USER_HZ, the unit of utime/stime in /proc/PID/stat
+
+/** `n` distinct free ports: every listener stays open until all are taken, so no port comes back twice. */
+async function freePorts(n) {
+  const servers = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const srv = net.createServer();
+      await new Promise((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(0, '127.0.0.1', resolve);
+      });
+      servers.push(srv);
+    }
+    return servers.map((s) => s.address().port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
+}
+
+/** utime+stime of a process, ms (0 once it is gone). */
+export async function cpuMsOf(pid) {
+  try {
+    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')': state is field 3.
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+/** The YAML of chain member i: a tcp-listener on its port, a tcp-peer to node i-1. */
+function chainYaml(ports, i) {
+  let y = `- tcp-listener:\n    bindaddr: 127.0.0.1\n    port: ${ports[i]}\n`;
+  if (i > 0) y += `- tcp-peer:\n    address: 127.0.0.1:${ports[i - 1]}\n    redial: true\n`;
+  return y;
+}
+
+/** Node IDs a node's status knows: itself and its routing table's destinations. */
+function knownNodes(st) {
+  return new Set([st.NodeID, ...Object.keys(st.RoutingTable ?? {})]);
+}
+
+/** Polls every node's status until all list `n` nodes; resolves when the last one does. */
+async function waitConverged(nodes, n, timeoutMs) {
+  const pending = new Set(nodes);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const node of [...pending]) {
+      const st = await control(node.socket, 'status').catch(() => undefined);
+      if (st && knownNodes(st).size >= n) pending.delete(node);
+    }
+    if (pending.size === 0) return;
+    if (Date.now() > deadline) throw new Error(`${pending.size} of ${n} nodes still without a full routing table after ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
+}
+
+/** Starts a chain of `n` nodes of `kind`, measures convergence, RSS and idle CPU, stops it. */
+async function measureMesh(kind, n, idleMs) {
+  const ports = await freePorts(n);
+  const nodes = [];
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      nodes.push(await startNode({ kind, nodeId: `n${String(i).padStart(2, '0')}`, localOnly: false, extraYaml: chainYaml(ports, i) }));
+    }
+    const startedMs = performance.now() - t0;
+    await waitConverged(nodes, n, 120_000 + n * 2_000);
+    const convergedMs = performance.now() - t0;
+    // Let the last floods and recalculations settle before the idle window.
+    await sleep(1_000);
+    const rss = await Promise.all(nodes.map((x) => memoryOf(x.pid).then((m) => m.rss)));
+    const cpu0 = await Promise.all(nodes.map((x) => cpuMsOf(x.pid)));
+    const w0 = performance.now();
+    await sleep(idleMs);
+    const cpu1 = await Promise.all(nodes.map((x) => cpuMsOf(x.pid)));
+    const wall = performance.now() - w0;
+    // CPU ms per second of idle, per node (‰ of one core).
+    const idle = cpu1.map((c, i) => ((c - cpu0[i]) * 1000) / wall);
+    if (nodes.some((x) => x.child.exitCode !== null)) throw new Error(`a ${kind} node exited during the idle window`);
+    return { kind, n, startedMs, convergedMs, rss, idle };
+  } finally {
+    for (const x of nodes.reverse()) await x.stop();
+  }
+}
+
+/** `work submit` of `worktype` to `target` through the node at `socket`, no payload; resolves to the unit ID. */
+async function submitRemote(socket, target, worktype) {
+  const s = await RawSession.open(socket);
+  try {
+    s.sock.write(JSON.stringify({ command: 'work', subcommand: 'submit', node: target, worktype }) + '\n');
+    const created = await s.line();
+    if (!created.startsWith('Work unit created')) throw new Error(created);
+    s.sock.end();
+    return JSON.parse(await s.line()).unitid;
+  } finally {
+    s.close();
+  }
+}
+
+/** controller - hop - executor of `kind`; the executor has the `zeros` work type (SIZE bytes of /dev/zero). */
+async function startTransferMesh(kind, bytes) {
+  const ports = await freePorts(2);
+  const nodes = [];
+  try {
+    const zeros = { worktype: 'zeros', command: 'head', params: `-c ${bytes} /dev/zero` };
+    nodes.push(await startNode({ kind, nodeId: 'controller', localOnly: false, extraYaml: chainYaml(ports, 0) }));
+    nodes.push(await startNode({ kind, nodeId: 'hop', localOnly: false, extraYaml: chainYaml(ports, 1) }));
+    nodes.push(await startNode({ kind, nodeId: 'executor', localOnly: false, extraYaml: `- tcp-peer:\n    address: 127.0.0.1:${ports[1]}\n`, workCommands: [zeros] }));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const st = await control(nodes[0].socket, 'status').catch(() => undefined);
+      const ad = st?.Advertisements?.find((a) => a.NodeID === 'executor');
+      if (st?.RoutingTable?.executor !== undefined && ad?.WorkCommands?.some((w) => w.WorkType === 'zeros')) break;
+      if (Date.now() > deadline) throw new Error(`${kind}: the controller has no route to executor's zeros work type after 60 s`);
+      await sleep(200);
+    }
+  } catch (err) {
+    for (const x of nodes.reverse()) await x.stop();
+    throw err;
+  }
+  return { socket: nodes[0].socket, stop: async () => { for (const x of [...nodes].reverse()) await x.stop(); } };
+}
+
+/** One transfer: submit on the executor through the controller, then `meshctl work results` until the last byte. */
+async function transferOnce(mesh, bytes) {
+  const t0 = performance.now();
+  const id = await submitRemote(mesh.socket, 'executor', 'zeros');
+  const r = await measure({ cmd: process.execPath, args: [MESHCTL, '-s', mesh.socket, 'work', 'results', id] });
+  const ms = performance.now() - t0;
+  await control(mesh.socket, `work force-release ${id}`).catch(() => undefined);
+  if (r.code !== 0 || r.bytes !== bytes) throw new Error(`work results ${id}: exit ${r.code}, ${r.bytes} of ${bytes} bytes: ${r.stderr.trim()}`);
+  return ms;
+}
+
+/** RSS of an idle `node` doing nothing: the floor of any Node.js process. */
+async function nodeFloorRss() {
+  const child = spawn(process.execPath, ['-e', 'setInterval(()=>{},1e9)'], { stdio: 'ignore' });
+  const untrack = track(() => child.kill('SIGKILL'));
+  try {
+    await sleep(1_000);
+    return (await memoryOf(child.pid)).rss;
+  } finally {
+    child.kill('SIGKILL');
+    untrack();
+  }
+}
+
+const pct = (a, b) => (b > 0 ? `${((a / b) * 100).toFixed(0)} %` : 'receptor 0');
+const mibs = (bytes, ms) => { const v = bytes / MiB / (ms / 1000); return v < 10 ? v.toFixed(1) : v.toFixed(0); };
+
+export async function run({ smoke = false } = {}) {
+  const sizes = smoke ? [1, 3] : [1, 10, 50];
+  const rounds = smoke ? 1 : Number(process.env.BENCH_RUNS ?? 2);
+  const idleMs = smoke ? 1_000 : Number(process.env.BENCH_IDLE_MS ?? 30_000);
+  const xferBytes = smoke ? MiB : 256 * MiB;
+  const xferRuns = smoke ? 1 : Number(process.env.BENCH_RUNS ?? 3);
+  const haveReceptor = Boolean(receptorBin());
+  const kinds = ['meshctl', ...(haveReceptor ? ['receptor'] : [])];
+  const label = { meshctl: 'meshctl node', receptor: 'receptor 1.6.5' };
+
+  // results[kind][n] = [{...}, ...] one per round
+  const results = Object.fromEntries(kinds.map((k) => [k, Object.fromEntries(sizes.map((n) => [n, []]))]));
+  for (let round = 0; round < rounds; round++) {
+    for (const n of sizes) {
+      const order = round % 2 ? [...kinds].reverse() : kinds;
+      for (const kind of order) {
+        const r = await measureMesh(kind, n, idleMs);
+        results[kind][n].push(r);
+        process.stderr.write(
+          `  ${kind} ${n} nodes: converged ${fmt.s(r.convergedMs)} s, RSS median ${fmt.mib(median(r.rss))} MiB, idle CPU ${median(r.idle).toFixed(2)} ms/s per node\n`,
+        );
+      }
+    }
+  }
+  const floor = await nodeFloorRss();
+
+  const xfer = Object.fromEntries(kinds.map((k) => [k, []]));
+  const meshes = {};
+  try {
+    for (const kind of kinds) meshes[kind] = await startTransferMesh(kind, xferBytes);
+    for (let i = 0; i < xferRuns; i++) {
+      for (const kind of i % 2 ? [...kinds].reverse() : kinds) {
+        const ms = await transferOnce(meshes[kind], xferBytes);
+        xfer[kind].push(ms);
+        process.stderr.write(`  transfer ${kind}: ${mibs(xferBytes, ms)} MiB/s\n`);
+      }
+    }
+  } finally {
+    for (const m of Object.values(meshes)) await m.stop();
+  }
+
+  // Medians over rounds of each figure.
+  const agg = (kind, n) => {
+    const rs = results[kind][n];
+    return {
+      converged: median(rs.map((r) => r.convergedMs)),
+      started: median(rs.map((r) => r.startedMs)),
+      rssSum: median(rs.map((r) => r.rss.reduce((a, b) => a + b, 0))),
+      rssMed: median(rs.map((r) => median(r.rss))),
+      idleSum: median(rs.map((r) => r.idle.reduce((a, b) => a + b, 0))),
+      idleMed: median(rs.map((r) => median(r.idle))),
+    };
+  };
+  const rows = [];
+  for (const n of sizes) for (const kind of kinds) rows.push({ kind, n, ...agg(kind, n) });
+  const big = sizes[sizes.length - 1];
+  const small = sizes[0];
+  const growth = (kind, key) => {
+    const a = agg(kind, small);
+    const b = agg(kind, big);
+    return (b[key] - a[key]) / (big - small);
+  };
+
+  const md = [
+    '## Mesh scale: 1 to 50 nodes, and mesh transfer (bench/mesh-scale.js)',
+    '',
+    `Machine: ${machineLine()}; shared with other work, so the two kinds run interleaved (round by round, order alternating) and only their ratios are meant to be read.`,
+    `Reproduce: \`BENCH_OUT=/tmp/perf.md node bench/mesh-scale.js\` (\`BENCH_RUNS\` rounds, default 2; \`BENCH_IDLE_MS\`, default 30000).`,
+    haveReceptor ? '' : '**receptor is not installed: only meshctl node was measured** (set RECEPTOR_BIN or put receptor on PATH).',
+    '',
+    `Topology: a chain (node i dials node i-1), every node its own process, all ${kinds.map((k) => label[k]).join(' or all ')}; started one after the other. ` +
+      `Convergence: from spawning the first node until every node's \`status\` lists all N nodes. RSS: VmRSS once converged. Idle CPU: utime+stime over ${idleMs / 1000} s of idle after convergence, in ms of CPU per second (‰ of one core). Median of ${rounds} round(s).`,
+    '',
+    '| nodes | node | all started | converged | RSS per node (median) | RSS sum | idle CPU per node (median) | idle CPU sum |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.n} | ${label[r.kind]} | ${fmt.s(r.started)} s | ${fmt.s(r.converged)} s | ${fmt.mib(r.rssMed)} MiB | ${fmt.mib(r.rssSum)} MiB | ${r.idleMed.toFixed(2)} ms/s | ${r.idleSum.toFixed(1)} ms/s |`,
+    ),
+    '',
+    `Floor: an idle \`node -e "setInterval(()=>{},1e9)"\` has ${fmt.mib(floor)} MiB RSS.`,
+    '',
+    `Growth from ${small} to ${big} nodes, per added node: ` +
+      kinds
+        .map(
+          (k) =>
+            `${label[k]} ${fmt.s(growth(k, 'converged'))} s of convergence, ${fmt.mib(growth(k, 'rssSum'))} MiB, ${growth(k, 'idleSum').toFixed(2)} ms/s of idle CPU`,
+        )
+        .join('; ') +
+      '.',
+    '',
+    `Mesh transfer: \`meshctl work results\` read from the controller of controller - hop - executor for a unit that ran \`head -c ${fmt.mib(xferBytes)} MiB /dev/zero\` on the executor; from the submit to the last byte, median of ${xferRuns}.`,
+    '',
+    '| mesh | MiB/s | seconds |',
+    '|---|---:|---:|',
+    ...kinds.map((k) => `| ${label[k]} | ${mibs(xferBytes, median(xfer[k]))} | ${fmt.s(median(xfer[k]))} |`),
+  ].join('\n');
+
+  const targets = [];
+  if (haveReceptor) {
+    const m = agg('meshctl', big);
+    const r = agg('receptor', big);
+    targets.push({
+      target: `idle RSS per node ≤ receptor's + 10 % (${big} nodes)`,
+      measured: `${fmt.mib(m.rssMed)} vs ${fmt.mib(r.rssMed)} MiB (${pct(m.rssMed, r.rssMed)})`,
+      met: m.rssMed <= r.rssMed * 1.1 ? 'yes' : 'no',
+    });
+    targets.push({
+      target: `idle CPU per node ≤ receptor's + 10 % (${big} nodes)`,
+      measured: `${m.idleMed.toFixed(2)} vs ${r.idleMed.toFixed(2)} ms/s (${pct(m.idleMed, r.idleMed)})`,
+      met: m.idleMed <= r.idleMed * 1.1 ? 'yes' : 'no',
+    });
+    targets.push({
+      target: `convergence, ${sizes.join('/')} nodes`,
+      measured: sizes.map((n) => `${fmt.s(agg('meshctl', n).converged)} vs ${fmt.s(agg('receptor', n).converged)} s`).join('; '),
+      met: 'measured',
+    });
+    const mx = median(xfer.meshctl);
+    const rx = median(xfer.receptor);
+    targets.push({
+      target: 'mesh transfer: keep the lead over receptor',
+      measured: `${mibs(xferBytes, mx)} vs ${mibs(xferBytes, rx)} MiB/s (${(rx / mx).toFixed(1)}×)`,
+      met: mx < rx ? 'yes' : 'no',
+    });
+  }
+  return { md, targets };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    const { md, targets } = await run({ smoke: process.argv.includes('--smoke') });
+    console.log(md);
+    console.log(JSON.stringify(targets, null, 2));
+    writeSection('mesh-scale', md);
+  } finally {
+    await cleanupAll();
+  }
+}
