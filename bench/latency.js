@@ -7,9 +7,12 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { control, freePort, machineLine, median, MESHCTL, percentile, receptorBin, sleep, startNode, tempDir, track } from './lib.js';
+import { control, freePort, machineLine, median, MESHCTL, missingPeers, percentile, receptorBin, sleep, startNode, tempDir, track } from './lib.js';
 
-const LINES = Number(process.env.BENCH_LATENCY_LINES ?? 250);
+export const uses = ['receptor'];
+
+// How many lines the work process prints (set by run(): 20 in the smoke run).
+let LINES = Number(process.env.BENCH_LATENCY_LINES ?? 250);
 const EVERY_MS = 20;
 
 const TICKER = `// Prints "SEQ WALLCLOCK_MS" every EVERY ms, N times.
@@ -92,7 +95,9 @@ async function follow(socket, target) {
   return samples;
 }
 
-export async function run() {
+// The smoke run (`npm run bench -- --smoke`): 20 lines per topology; every topology and node still runs.
+export async function run({ smoke = false } = {}) {
+  LINES = smoke ? 20 : Number(process.env.BENCH_LATENCY_LINES ?? 250);
   const tmp = tempDir('meshctl-bench-latency-');
   const rows = [];
   const notes = [];
@@ -122,7 +127,17 @@ export async function run() {
     tmp.remove();
   }
   const label = { single: 'one node', mesh3: 'three-node mesh A–B–C (meshctl on A, work on C)' };
-  return [
+  // Summary rows (bench/run.js): issue 13's lead in follow latency, meshctl node's p50 no higher than receptor's.
+  const targets = ['single', 'mesh3'].map((shape) => {
+    const m = rows.find((r) => r.kind === 'meshctl' && r.shape === shape);
+    const r = rows.find((x) => x.kind === 'receptor' && x.shape === shape);
+    const target = `\`--follow\` latency p50, ${label[shape]}: meshctl node ≤ receptor (keep the lead)`;
+    if (!m) return { target, measured: 'meshctl node not measured (see the section)', met: 'no' };
+    if (!r) return { target, measured: `meshctl node ${m.p50.toFixed(1)} ms; receptor ${receptorBin() ? 'not measured (see the section)' : 'not installed'}`, met: 'no' };
+    return { target, measured: `meshctl node ${m.p50.toFixed(1)} ms (p99 ${m.p99.toFixed(1)}), receptor ${r.p50.toFixed(1)} ms (p99 ${r.p99.toFixed(1)}); ${m.n} lines each, the nodes one after the other`, met: m.p50 <= r.p50 ? 'yes' : 'no' };
+  });
+  const missing = missingPeers({ receptor: 'the receptor rows are' });
+  const md = [
     '## Follow latency',
     '',
     `A work process prints a line with its wall-clock time every ${EVERY_MS} ms (${LINES} lines); \`meshctl work submit ticker -n -f --rm [--node C]\` follows it and ` +
@@ -134,5 +149,7 @@ export async function run() {
     '|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.kind === 'receptor' ? 'receptor 1.6.5 (informative)' : 'meshctl node'} | ${label[r.shape]} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} | ${r.first.toFixed(0)} | ${r.n} |`),
     ...(notes.length ? ['', ...notes] : []),
+    ...(missing ? ['', missing] : []),
   ].join('\n');
+  return { md, targets };
 }

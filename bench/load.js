@@ -418,10 +418,13 @@ async function startSide(kind) {
 
 // ------------------------------------------------------------------------------------------ the run
 
-export async function run() {
-  const seconds = intFromEnv('MESHCTL_BENCH_LOAD_SECONDS', 60);
-  const clients = intFromEnv('MESHCTL_BENCH_LOAD_CLIENTS', 200);
-  const rounds = intFromEnv('MESHCTL_BENCH_LOAD_ROUNDS', 6);
+export const uses = ['receptor'];
+
+// The smoke run (`npm run bench -- --smoke`): 10 clients, 2 rounds of 1 s per node; both nodes still run.
+export async function run({ smoke = false } = {}) {
+  const seconds = smoke ? 2 : intFromEnv('MESHCTL_BENCH_LOAD_SECONDS', 60);
+  const clients = smoke ? 10 : intFromEnv('MESHCTL_BENCH_LOAD_CLIENTS', 200);
+  const rounds = smoke ? 2 : intFromEnv('MESHCTL_BENCH_LOAD_ROUNDS', 6);
   const sliceMs = (seconds * 1000) / rounds;
   const warmupMs = Math.min(3000, sliceMs);
   const haveReceptor = Boolean(receptorBin());
@@ -465,7 +468,7 @@ export async function run() {
     }
     const hwm = new Map();
     for (const side of sides) hwm.set(side.kind, (await memoryOf(side.node.pid)).hwm);
-    return { stats, idle, hwm };
+    return { stats, idle, hwm, kinds };
   };
   let result;
   try {
@@ -482,7 +485,25 @@ export async function run() {
     console.log(md);
     throw new Error(`load: ${errors} error(s) (section not written): ${[...result.stats].map(([k, s]) => `${k}: ${s.firstErrors.join('; ') || 'none'}`).join(' | ')}`);
   }
-  return md;
+  // Summary rows (bench/run.js): issue 13's lead in units/s (loops/s here), and `status` under load for reference.
+  const loopsPerS = (s) => s.credit / (s.windowMs / 1000);
+  const m = result.stats.get('meshctl');
+  const r = result.stats.get('receptor');
+  const targets = [
+    r
+      ? {
+          target: `units/s: ${clients} clients looping submit → results → release, meshctl node ≥ receptor (keep the lead)`,
+          measured: `meshctl node ${loopsPerS(m).toFixed(1)} loops/s, receptor ${loopsPerS(r).toFixed(1)} (${(loopsPerS(m) / loopsPerS(r)).toFixed(2)} ×; ${rounds} interleaved rounds, ${seconds} s per node)`,
+          met: loopsPerS(m) >= loopsPerS(r) ? 'yes' : 'no',
+        }
+      : { target: `units/s: ${clients} clients looping submit → results → release, meshctl node ≥ receptor (keep the lead)`, measured: `meshctl node ${loopsPerS(m).toFixed(1)} loops/s; receptor not installed, no ratio`, met: 'no' },
+    {
+      target: `\`status\` p99 on a fresh connection while ${clients} clients loop`,
+      measured: result.kinds.map((k) => `${k === 'meshctl' ? 'meshctl node' : 'receptor'} ${percentile(result.stats.get(k).probeMs, 99)?.toFixed(1) ?? '-'} ms`).join(', '),
+      met: 'measured',
+    },
+  ];
+  return { md, targets };
 }
 
 function report({ stats, idle, hwm, seconds, clients, rounds, sliceMs, warmupMs, kinds }) {

@@ -41,7 +41,10 @@ async function phase(kind, name, size, v8flags = []) {
   }
 }
 
-export async function run({ size = Number(process.env.BENCH_SIZE ?? GiB) } = {}) {
+export const uses = [];
+
+// The smoke run (`npm run bench -- --smoke`): 1 MiB through each phase; the figures then only show the paths work.
+export async function run({ smoke = false, size = smoke ? MiB : Number(process.env.BENCH_SIZE ?? GiB) } = {}) {
   const rows = [];
   for (const name of PHASES) rows.push(await phase('meshctl', name, size));
   // For comparison: both processes with V8's young generation capped from the command line. The node
@@ -49,7 +52,13 @@ export async function run({ size = Number(process.env.BENCH_SIZE ?? GiB) } = {})
   rows.push(await phase('meshctl', PHASES[0], size, ['--max-semi-space-size=1']));
   rows.push(await phase('meshctl', PHASES[2], size, ['--max-semi-space-size=1']));
   const ok = (b) => (b < 100 * MiB ? 'yes' : '**no**');
-  return [
+  // Summary rows (bench/run.js): the < 100 MiB target, judged when 1 GiB streamed (the default run).
+  const targets = rows.map((r) => ({
+    target: `peak RSS while ${fmt.mib(size)} MiB streams, ${r.name.replace(/`/g, '')}: meshctl and meshctl node each < 100 MiB` + (size >= GiB ? '' : ' (judged at 1 GiB)'),
+    measured: `meshctl ${fmt.mib(r.cli)} MiB, node ${fmt.mib(r.node)} MiB (idle ${fmt.mib(r.idle)} MiB)`,
+    met: size >= GiB ? (Math.max(r.cli, r.node) < 100 * MiB ? 'yes' : 'no') : 'measured',
+  }));
+  const md = [
     '## Peak memory while streaming',
     '',
     `VmHWM (peak resident set) while ${fmt.mib(size)} MiB passes through: meshctl sampled from /proc every 20 ms, the node read after the transfer. ` +
@@ -62,4 +71,5 @@ export async function run({ size = Number(process.env.BENCH_SIZE ?? GiB) } = {})
     '|---|---|---|---|---|---|',
     ...rows.map((r) => `| meshctl node | ${r.name} | ${fmt.mib(r.cli)} | ${fmt.mib(r.node)} | ${fmt.mib(r.idle)} | ${ok(Math.max(r.cli, r.node))} |`),
   ].join('\n');
+  return { md, targets };
 }

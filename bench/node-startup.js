@@ -12,6 +12,8 @@ import * as net from 'node:net';
 import { dirname, join } from 'node:path';
 import { machineLine, median, MESHCTL, RawSession, receptorBin, sleep, tempDir, track } from './lib.js';
 
+export const uses = ['receptor'];
+
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 function canConnect(path) {
@@ -136,7 +138,8 @@ function nodeBare() {
 
 const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs.length });
 
-export async function run({ rounds = 31, trioRounds = 15 } = {}) {
+// The smoke run (`npm run bench -- --smoke`): two rounds, one trio, 50 units on disk; every step still runs.
+export async function run({ smoke = false, rounds = smoke ? 2 : 31, trioRounds = smoke ? 1 : 15 } = {}) {
   const receptor = receptorBin();
   const kinds = receptor ? ['meshctl', 'receptor'] : ['meshctl'];
   const tmp = tempDir('meshctl-bench-startup-');
@@ -164,7 +167,7 @@ export async function run({ rounds = 31, trioRounds = 15 } = {}) {
         if (r.statusMs !== undefined) single[step].status.push(r.statusMs);
       }
     };
-    for (const step of steps) for (let i = 0; i < 2; i++) await runStep(step, false); // warm-up: page cache, code cache
+    for (const step of steps) for (let i = 0; i < (smoke ? 1 : 2); i++) await runStep(step, false); // warm-up: page cache, code cache
     for (let round = 0; round < rounds; round++) {
       for (let k = 0; k < steps.length; k++) await runStep(steps[(k + round) % steps.length], true);
     }
@@ -218,8 +221,32 @@ export async function run({ rounds = 31, trioRounds = 15 } = {}) {
       ...trioLines,
     ].join('\n');
     // The units-on-disk figures (start-up and shutdown with 1k / 10k units) are part of this benchmark.
+    // Summary rows (bench/run.js): issue 12's aim for a ready socket, and the comparison with receptor.
+    const ratio = (xs) => median(xs) / bare.median;
+    const targets = [
+      {
+        target: '`meshctl node -c FILE` until its control socket accepts a connection ≤ 1.3 × `node -e 0`',
+        measured: `${ratio(single.meshctl.connect).toFixed(2)} × (${median(single.meshctl.connect).toFixed(1)} ms, \`node -e 0\` ${bare.median.toFixed(1)} ms; median of ${rounds} interleaved rounds)`,
+        met: ratio(single.meshctl.connect) <= 1.3 ? 'yes' : 'no',
+      },
+      receptor
+        ? {
+            target: 'node start-up until it answers `status`: meshctl node ≤ receptor',
+            measured: `meshctl node ${median(single.meshctl.status).toFixed(1)} ms, receptor ${median(single.receptor.status).toFixed(1)} ms (same rounds)`,
+            met: median(single.meshctl.status) <= median(single.receptor.status) ? 'yes' : 'no',
+          }
+        : { target: 'node start-up until it answers `status`: meshctl node ≤ receptor', measured: `meshctl node ${median(single.meshctl.status).toFixed(1)} ms; receptor not installed`, met: 'no' },
+      {
+        target: 'three nodes spawned at once all answer `status` within 0.5 s',
+        measured: kinds.map((k) => `${k === 'meshctl' ? 'meshctl node' : 'receptor'} ${trio[k].filter((x) => x <= 500).length} of ${trio[k].length} rounds (median ${median(trio[k]).toFixed(0)} ms)`).join(', '),
+        met: trio.meshctl.every((x) => x <= 500) ? 'yes' : 'no',
+      },
+    ];
     const units = await import('./node-units.js');
-    return `${md}\n\n${(await units.run()).trim()}`;
+    const unitsOut = await units.run(smoke ? { smoke, sizes: [50], rounds: 1 } : {});
+    const unitsMd = typeof unitsOut === 'string' ? unitsOut : unitsOut.md;
+    if (typeof unitsOut === 'object' && Array.isArray(unitsOut.targets)) targets.push(...unitsOut.targets);
+    return { md: `${md}\n\n${unitsMd.trim()}`, targets };
   } finally {
     tmp.remove();
   }

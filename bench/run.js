@@ -107,12 +107,15 @@ function outFile() {
   return process.env.BENCH_OUT || join(ROOT, 'docs', 'performance.md');
 }
 
-/** Writes the summary block; where the file has none yet, it goes before the first `## ` heading (under the intro). */
+/**
+ * Writes the summary block; where the file has none yet, it goes under the intro: before the first `## ` heading or
+ * bench section, whichever comes first (never inside a section).
+ */
 function writeSummary(rows, runs) {
   const file = outFile();
   if (existsSync(file)) {
     const text = readFileSync(file, 'utf8');
-    const at = text.search(/^## /m);
+    const at = text.search(/^(## |<!-- bench:)/m);
     if (!text.includes(`<!-- bench:${SUMMARY} -->`) && at >= 0) {
       writeFileSync(file, `${text.slice(0, at)}<!-- bench:${SUMMARY} -->\n<!-- /bench:${SUMMARY} -->\n\n${text.slice(at)}`);
     }
@@ -213,7 +216,7 @@ async function main() {
         console.error(`bench: ${name} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
       } catch (err) {
         failed++;
-        const first = String(err instanceof Error ? err.message : err).split('\n')[0].slice(0, 300);
+        const first = String(err instanceof Error ? err.message : err).replace(/\s+/g, ' ').trim().slice(0, 300);
         console.error(`bench: ${name} failed: ${err instanceof Error ? err.stack : err}`);
         await cleanupAll();
         // No stale figures: the section and the rows say that the latest run of this bench failed.

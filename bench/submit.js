@@ -3,7 +3,9 @@
 // writer (socat; and bench/raw-reader.js, the Node.js floor) vs receptorctl, over the Unix socket and TLS, against
 // our embedded node and, for information, the real receptor. Each unit runs `wc -c` on its stdin; the count
 // it prints is checked against the payload size, then the unit is released (its 1 GiB stdin file deleted).
-import { fmt, GiB, machineLine, measure, median, MESHCTL, MiB, RawSession, receptorBin, release, startNode, waitStatus, which } from './lib.js';
+import { fmt, GiB, machineLine, measure, median, MESHCTL, MiB, missingPeers, RawSession, receptorBin, release, startNode, waitStatus, which } from './lib.js';
+
+export const uses = ['receptor', 'receptorctl', 'socat'];
 
 const SOCAT_BUF = '131072';
 
@@ -81,7 +83,7 @@ async function oneNode(kind, size, runs, transports) {
         const rs = results.get(c.name);
         const ms = median(rs.map((r) => r.ms));
         const best = Math.min(...rs.map((r) => r.ms));
-        rows.push({ node: kind === 'receptor' ? 'receptor 1.6.5 (informative)' : 'meshctl node', transport, client: c.name, ms, best, rate: size / MiB / (ms / 1000), vsRaw: rawMs / ms, hwm: Math.max(...rs.map((r) => r.hwm)), runs: rs.length });
+        rows.push({ node: kind === 'receptor' ? 'receptor 1.6.5 (informative)' : 'meshctl node', transport, client: c.name, raw: Boolean(c.raw), ms, best, rate: size / MiB / (ms / 1000), vsRaw: rawMs / ms, hwm: Math.max(...rs.map((r) => r.hwm)), runs: rs.length });
       }
     }
   } finally {
@@ -90,10 +92,34 @@ async function oneNode(kind, size, runs, transports) {
   return rows;
 }
 
-export async function run({ size = Number(process.env.BENCH_SIZE ?? GiB), runs = Number(process.env.BENCH_RUNS ?? 3) } = {}) {
+// The smoke run (`npm run bench -- --smoke`): 1 MiB, one run of each client; every path still runs.
+export async function run({ smoke = false, size = smoke ? MiB : Number(process.env.BENCH_SIZE ?? GiB), runs = smoke ? 1 : Number(process.env.BENCH_RUNS ?? 3) } = {}) {
   const rows = [...(await oneNode('meshctl', size, runs, ['unix', 'tls']))];
   if (receptorBin()) rows.push(...(await oneNode('receptor', size, Math.max(1, runs - 2), ['unix', 'tls'])));
-  return [
+  const missing = missingPeers({ receptor: 'the receptor rows are', receptorctl: 'the receptorctl rows are', socat: '"vs raw" is against the node raw writer; socat rows are' });
+  // Summary rows (bench/run.js). The client targets are those of `work results` (docs/performance.md), judged at 1 GiB.
+  const want = { unix: 0.95, tls: 0.9 };
+  const targets = [];
+  for (const r of rows.filter((x) => x.client === 'meshctl')) {
+    const raw = rows.find((x) => x.node === r.node && x.transport === r.transport && x.raw);
+    const judged = size === GiB && r.node === 'meshctl node';
+    targets.push({
+      target: `\`work submit -p -\` of ${fmt.mib(size)} MiB to ${r.node} over ${r.transport === 'unix' ? 'the Unix socket' : 'TLS'}: meshctl ≥ ${want[r.transport]} × ${raw.client}` + (size === GiB ? '' : ' (judged at 1 GiB)'),
+      measured: `${r.vsRaw.toFixed(2)} × (meshctl ${r.rate.toFixed(0)} MiB/s, ${raw.client} ${raw.rate.toFixed(0)} MiB/s; median of ${r.runs} interleaved runs)`,
+      met: judged ? (r.vsRaw >= want[r.transport] ? 'yes' : 'no') : 'measured',
+    });
+  }
+  for (const r of rows.filter((x) => x.raw && x.node === 'meshctl node')) {
+    const theirs = rows.find((x) => x.node !== r.node && x.transport === r.transport && x.client === r.client);
+    if (theirs) {
+      targets.push({
+        target: `payload stored from ${r.client} over ${r.transport === 'unix' ? 'the Unix socket' : 'TLS'}, ${fmt.mib(size)} MiB: meshctl node vs receptor (the nodes ran one after the other, not interleaved: bench/node-ingest.js judges ingest)`,
+        measured: `meshctl node ${r.rate.toFixed(0)} MiB/s, receptor ${theirs.rate.toFixed(0)} MiB/s (${(r.rate / theirs.rate).toFixed(2)} ×)`,
+        met: 'measured',
+      });
+    }
+  }
+  const md = [
     '## Payload submit throughput',
     '',
     `\`head -c ${size} /dev/zero | CLIENT work submit sink -p -\` (${fmt.mib(size)} MiB from stdin); wall time until the client exits, i.e. until the node has stored ` +
@@ -103,9 +129,11 @@ export async function run({ size = Number(process.env.BENCH_SIZE ?? GiB), runs =
       '"node raw writer" = bench/raw-reader.js with `REQUEST=...` (`stdin.pipe(socket)`). Peak = client VmHWM.',
     `Machine: ${machineLine()}.`,
     'Reproduce: `npm run bench -- submit` (`BENCH_SIZE`, `BENCH_RUNS`).',
+    ...(missing ? ['', missing] : []),
     '',
     '| node | transport | client | median s | best s | MiB/s (median) | vs raw | peak MiB | runs |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.node} | ${r.transport} | ${r.client} | ${fmt.s(r.ms)} | ${fmt.s(r.best)} | ${r.rate.toFixed(0)} | ${r.vsRaw.toFixed(2)} | ${fmt.mib(r.hwm)} | ${r.runs} |`),
   ].join('\n');
+  return { md, targets };
 }

@@ -12,7 +12,8 @@ describe('bench - results smoke', () => {
     const withReceptor = Boolean(receptorBin());
     let md: string;
     try {
-      md = await run({ sizes: [1024 * 1024], runs: 1, nodes: withReceptor ? ['meshctl', 'receptor'] : ['meshctl'] });
+      // run() returns { md, targets } (bench/run.js builds the summary table from the targets).
+      ({ md } = await run({ sizes: [1024 * 1024], runs: 1, nodes: withReceptor ? ['meshctl', 'receptor'] : ['meshctl'] }));
     } finally {
       await cleanupAll();
     }
