@@ -1,0 +1,363 @@
+// Issue 15, stage 1 groundwork: the netceptor codec (src/protocol/netceptor) speaks receptor 1.6.5's backend
+// wire protocol. A raw connection from this test plays a node named `meshctl-probe` with the codec alone, and
+// receptor's own `status`, `ping` and `traceroute` show that it took the probe for a receptor node.
+// Also pins the crash the issue reports: a zero-length frame (what meshctl's own link protocol's length word
+// begins with) makes receptor 1.6.5 panic in runProtocol.
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import {
+  decodeMessage,
+  decodeUnreachable,
+  encodeData,
+  encodeRoutingUpdate,
+  encodeServiceAdvertisement,
+  encodeStreamFrame,
+  formatGoTime,
+  NameTable,
+  nodeNameHash,
+  StreamDeframer,
+  type DataMessage,
+  type NetceptorMessage,
+  type RoutingUpdate,
+  type ServiceAdvertisement,
+} from '../../src/protocol/netceptor/index.js';
+import { encodeFrame, FrameType } from '../../src/node/mesh/wire/frame.js';
+import { freePort, requirePeers, startReceptor, type RunningReceptor } from '../helpers/receptor.js';
+import { rawCommand } from './support/raw.js';
+
+const PROBE = 'meshctl-probe';
+
+interface Status {
+  Connections: { NodeID: string; Cost: number }[] | null;
+  RoutingTable: Record<string, string>;
+  KnownConnectionCosts: Record<string, Record<string, number>>;
+  Advertisements: { NodeID: string; Service: string; ConnType: number; Tags: Record<string, string> | null }[] | null;
+}
+
+const status = async (r: RunningReceptor) => JSON.parse(await rawCommand(r.socketPath, '{"command":"status"}')) as Status;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000, log?: () => string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${log ? `\n${log()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** One netceptor connection played by the test: a byte pipe (tcp, ws or udp) and the codec. */
+class Probe {
+  readonly received: NetceptorMessage[] = [];
+  readonly raw: Buffer[] = [];
+  readonly names = new NameTable(PROBE);
+  remote = '';
+  closed = false;
+  private seq = 0n;
+  private readonly epoch = BigInt(Math.floor(Date.now() / 1000)) * (1n << 24n) + BigInt(randomBytes(3).readUIntBE(0, 3));
+  private timer: NodeJS.Timeout | undefined;
+  /** Answer pings and keep the link alive (receptor drops a link idle for 21 s: maxConnectionIdleTime). */
+  answerPings = true;
+
+  constructor(
+    private readonly sendRaw: (msg: Buffer) => void,
+    private readonly closeRaw: () => void,
+    readonly cost: number,
+  ) {}
+
+  onMessage(msg: Buffer): void {
+    this.raw.push(msg);
+    const m = decodeMessage(msg);
+    this.received.push(m);
+    if (m.type === 'route' && m.ForwardingNode && !this.remote) {
+      this.remote = m.ForwardingNode;
+      this.names.add(this.remote);
+      this.sendRoute();
+    }
+    if (m.type === 'route' && m.NodeID) this.names.add(m.NodeID);
+    if (m.type === 'data' && m.toService === 'ping' && this.answerPings) {
+      // Receptor's handlePing: an empty datagram back from service `ping` to the sender's service.
+      this.sendData(this.names.lookup(m.fromNodeHash)!, 'ping', m.fromService, Buffer.alloc(0));
+    }
+  }
+
+  send(msg: Buffer): void {
+    if (!this.closed) this.sendRaw(msg);
+  }
+
+  /** Our routing update: our direct connection (once we know its name) at the agreed cost. */
+  sendRoute(costOverride?: number): void {
+    this.seq++;
+    const u: RoutingUpdate = {
+      NodeID: PROBE,
+      UpdateID: randomBytes(6).toString('base64url').slice(0, 8),
+      UpdateEpoch: this.epoch,
+      UpdateSequence: this.seq,
+      Connections: this.remote ? { [this.remote]: costOverride ?? this.cost } : {},
+      ForwardingNode: PROBE,
+      SuspectedDuplicate: 0n,
+    };
+    this.send(encodeRoutingUpdate(u));
+  }
+
+  /** Sends updates every second until receptor lists us, then every 5 s (receptor's period is 10 s). */
+  start(): void {
+    this.sendRoute();
+    const tick = () => {
+      this.sendRoute();
+      this.timer = setTimeout(tick, this.routesFrom(this.remote).some((r) => PROBE in r.Connections) ? 5_000 : 1_000);
+    };
+    this.timer = setTimeout(tick, 1_000);
+  }
+
+  sendData(toNode: string, fromService: string, toService: string, data: Buffer, hops = 30): void {
+    this.send(encodeData({ hopsToLive: hops, fromNodeHash: this.names.add(PROBE), toNodeHash: this.names.add(toNode), fromService, toService, data }));
+  }
+
+  routesFrom(node: string): RoutingUpdate[] {
+    return this.received.filter((m): m is { type: 'route' } & RoutingUpdate => m.type === 'route' && m.NodeID === node);
+  }
+
+  adverts(): ServiceAdvertisement[] {
+    return this.received.filter((m): m is { type: 'advert' } & ServiceAdvertisement => m.type === 'advert');
+  }
+
+  data(): DataMessage[] {
+    return this.received.filter((m): m is DataMessage => m.type === 'data');
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.closed = true;
+    this.closeRaw();
+  }
+}
+
+function tcpProbe(sock: Socket, cost: number): Probe {
+  const d = new StreamDeframer();
+  const p = new Probe(
+    (m) => sock.write(encodeStreamFrame(m)),
+    () => sock.destroy(),
+    cost,
+  );
+  sock.on('data', (chunk: Buffer) => {
+    for (const m of d.push(chunk)) p.onMessage(m);
+  });
+  sock.on('close', () => (p.closed = true));
+  sock.on('error', () => (p.closed = true));
+  return p;
+}
+
+async function dialTcp(port: number, cost: number): Promise<Probe> {
+  const sock = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    sock.once('connect', resolve);
+    sock.once('error', reject);
+  });
+  return tcpProbe(sock, cost);
+}
+
+async function dialWs(port: number, cost: number): Promise<Probe> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  // One netceptor message per binary WebSocket message (websockets.go WebsocketSession.Send).
+  const p = new Probe((m) => ws.send(m, { binary: true }), () => ws.terminate(), cost);
+  ws.on('message', (m: Buffer) => p.onMessage(m));
+  ws.on('close', () => (p.closed = true));
+  return p;
+}
+
+function dialUdp(port: number, cost: number): Probe {
+  const sock: UdpSocket = createSocket('udp4');
+  // One netceptor message per datagram (udp.go).
+  const p = new Probe((m) => sock.send(m, port, '127.0.0.1'), () => sock.close(), cost);
+  sock.on('message', (m) => p.onMessage(m));
+  return p;
+}
+
+describe('netceptor wire vs receptor 1.6.5', () => {
+  const nodes: RunningReceptor[] = [];
+  const probes: Probe[] = [];
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const p of probes.splice(0)) p.close();
+    for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+    await Promise.all(nodes.splice(0).map((n) => n.stop()));
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+
+  const start = async (opts: Parameters<typeof startReceptor>[0]) => {
+    requirePeers();
+    const r = await startReceptor(opts);
+    nodes.push(r);
+    return r;
+  };
+
+  it('netceptor wire - a probe dialing a tcp-listener is a connection at the announced cost, its routes, adverts, pings and unreachables work both ways', async () => {
+    const r = await start({ nodeId: 'rcpt', tcpListener: { cost: 2.5 } });
+    const p = await dialTcp(r.listenerPort!, 2.5);
+    probes.push(p);
+    p.start();
+
+    // Receptor speaks first on a new session: its initial routing update (sendInitialConnectMessage),
+    // NodeID and ForwardingNode its own ID.
+    const first = await until('receptor initial routing update', () => p.received[0], 15_000, r.log);
+    expect(first).toMatchObject({ type: 'route', NodeID: 'rcpt', ForwardingNode: 'rcpt', SuspectedDuplicate: 0n });
+    expect(p.raw[0]![0]).toBe(1);
+    expect(typeof (first as RoutingUpdate).UpdateEpoch).toBe('bigint');
+    expect((first as RoutingUpdate).UpdateEpoch > 1n << 53n).toBe(true); // beyond a JS number: kept exact
+
+    // Receptor then floods an update listing the probe at the listener's cost.
+    await until('receptor routing update listing the probe', () => p.routesFrom('rcpt').find((u) => u.Connections[PROBE] === 2.5), 30_000, r.log);
+
+    const st = await until(
+      'receptor status with the probe',
+      async () => {
+        const s = await status(r);
+        return s.RoutingTable[PROBE] && s.KnownConnectionCosts[PROBE]?.rcpt ? s : undefined;
+      },
+      30_000,
+      r.log,
+    );
+    expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: 2.5 }]);
+    expect(st.RoutingTable).toEqual({ [PROBE]: PROBE });
+    expect(st.KnownConnectionCosts).toEqual({ rcpt: { [PROBE]: 2.5 }, [PROBE]: { rcpt: 2.5 } });
+
+    // Our service advertisement reaches receptor's status.
+    p.send(
+      encodeServiceAdvertisement({
+        NodeID: PROBE,
+        Service: 'probesvc',
+        Time: formatGoTime(BigInt(Date.now()) * 1_000_000n),
+        ConnType: 1,
+        Tags: { type: 'meshctl probe', where: 'interop' },
+        WorkCommands: null,
+        Cancel: false,
+      }),
+    );
+    await until('receptor status with the probe advertisement', async () => {
+      const ads = (await status(r)).Advertisements ?? [];
+      return ads.find((a) => a.NodeID === PROBE && a.Service === 'probesvc' && a.ConnType === 1 && a.Tags?.where === 'interop');
+    });
+
+    // receptor → probe ping: a datagram to our `ping` service, with both node hashes as we compute them.
+    const ping = JSON.parse(await rawCommand(r.socketPath, JSON.stringify({ command: 'ping', target: PROBE }))) as Record<string, unknown>;
+    expect(ping).toMatchObject({ Success: true, From: PROBE });
+    const req = p.data().find((d) => d.toService === 'ping')!;
+    expect(req.fromNodeHash).toBe(nodeNameHash('rcpt'));
+    expect(req.toNodeHash).toBe(nodeNameHash(PROBE));
+    // defaultMaxForwardingHops is 30, but the sender's own forwardMessage decrements before the first
+    // link: a direct neighbour sees 29.
+    expect(req.hopsToLive).toBe(29);
+    expect(req.data.length).toBe(0);
+    expect(req.fromService).toMatch(/^[A-Za-z0-9]{8}$/); // an ephemeral service (GetEphemeralService)
+
+    // Traceroute: hop 0 expires at receptor itself, hop 1 reaches the probe.
+    const trace = JSON.parse(await rawCommand(r.socketPath, JSON.stringify({ command: 'traceroute', target: PROBE }))) as Record<string, { From: string }>;
+    expect(Object.values(trace).map((h) => h.From)).toEqual(['rcpt', PROBE]);
+
+    // probe → receptor ping, and an unreachable for a service nobody listens on.
+    p.sendData('rcpt', 'probepng', 'ping', Buffer.alloc(0));
+    const pong = await until('ping reply from receptor', () => p.data().find((d) => d.fromService === 'ping' && d.toService === 'probepng'));
+    expect(pong.fromNodeHash).toBe(nodeNameHash('rcpt'));
+    expect(pong.data.length).toBe(0);
+    p.sendData('rcpt', 'probeunr', 'nosuch', Buffer.from('x'));
+    const unr = await until('unreachable from receptor', () => p.data().find((d) => d.toService === 'unreach'));
+    expect(unr.fromService).toBe('unreach');
+    expect(decodeUnreachable(unr.data)).toEqual({ FromNode: PROBE, ToNode: 'rcpt', FromService: 'probeunr', ToService: 'nosuch', Problem: 'service unknown' });
+
+    // Receptor's own adverts (control service) arrive on its next advertisement tick: 5 s after start, then
+    // every 60 s (netceptor.go sendServiceAds via tickrunner; a new link does not trigger one).
+    const ctl = await until('receptor control service advertisement', () => p.adverts().find((a) => a.NodeID === 'rcpt' && a.Service === 'control'), 80_000, r.log);
+    expect(ctl).toMatchObject({ ConnType: 1, Tags: { type: 'Control Service' }, Cancel: false });
+    expect(r.log()).toContain(`Connection established with ${PROBE}`);
+    expect(r.process.exitCode).toBeNull();
+  });
+
+  it('netceptor wire - receptor rejects a probe that announces another cost than its listener: it closes the link and logs why (its reject message races the close)', async () => {
+    const r = await start({ nodeId: 'rcpt', tcpListener: { cost: 2.5 } });
+    const p = await dialTcp(r.listenerPort!, 2.5);
+    probes.push(p);
+    p.start();
+    await until('receptor routing update listing the probe', () => p.routesFrom('rcpt').find((u) => u.Connections[PROBE] === 2.5), 30_000, r.log);
+    p.sendRoute(1);
+    await until('close', () => (p.closed ? true : undefined), 30_000, r.log);
+    // Receptor queues a reject (`03 5b 5d`, sendRejectMessage) and returns, and runProtocol's deferred
+    // sess.Close races the writer goroutine: the reject is usually lost and the peer sees only the close.
+    for (const m of p.raw.filter((x) => x[0] === 3)) expect(m).toEqual(Buffer.from('\x03[]', 'latin1'));
+    await until('receptor log line', () => (r.log().includes('we disagree about the connection cost') ? true : undefined), 10_000, r.log);
+    expect(r.process.exitCode).toBeNull();
+  });
+
+  it('netceptor wire - a receptor tcp-peer dialing a listener of the test gets the probe as its connection', async () => {
+    const server = createServer();
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const accepted = new Promise<Probe>((resolve) => server.once('connection', (s) => resolve(tcpProbe(s, 1.5))));
+    const r = await start({ nodeId: 'rdial', tcpPeers: [{ address: `127.0.0.1:${port}`, cost: 1.5 }] });
+    const p = await accepted;
+    probes.push(p);
+    p.start();
+    const st = await until(
+      'receptor status with the probe',
+      async () => {
+        const s = await status(r);
+        return s.RoutingTable[PROBE] ? s : undefined;
+      },
+      30_000,
+      r.log,
+    );
+    expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: 1.5 }]);
+    const ping = JSON.parse(await rawCommand(r.socketPath, JSON.stringify({ command: 'ping', target: PROBE }))) as Record<string, unknown>;
+    expect(ping).toMatchObject({ Success: true, From: PROBE });
+  });
+
+  for (const backend of ['ws', 'udp'] as const) {
+    it(`netceptor wire - over a ${backend}-listener the probe (one message per ${backend === 'ws' ? 'binary WebSocket message' : 'datagram'}) is a connection and answers ping`, async () => {
+      const port = await freePort();
+      const item = backend === 'ws' ? { 'ws-listener': { bindaddr: '127.0.0.1', port, cost: 3 } } : { 'udp-listener': { bindaddr: '127.0.0.1', port, cost: 3 } };
+      const r = await start({ nodeId: `r${backend}`, extraItems: [item] });
+      const p = backend === 'ws' ? await until('ws listener', () => dialWs(port, 3).catch(() => undefined), 20_000, r.log) : dialUdp(port, 3);
+      probes.push(p);
+      p.start();
+      const st = await until(
+        'receptor status with the probe',
+        async () => {
+          const s = await status(r);
+          return s.RoutingTable[PROBE] ? s : undefined;
+        },
+        30_000,
+        r.log,
+      );
+      expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: 3 }]);
+      expect(st.RoutingTable).toEqual({ [PROBE]: PROBE });
+      const ping = JSON.parse(await rawCommand(r.socketPath, JSON.stringify({ command: 'ping', target: PROBE }))) as Record<string, unknown>;
+      expect(ping).toMatchObject({ Success: true, From: PROBE });
+    });
+  }
+
+  it("netceptor wire - receptor 1.6.5 panics on a zero-length frame, which is how meshctl's own link HELLO reads to it (the issue's crash)", async () => {
+    const r = await start({ nodeId: 'rcrash', tcpListener: {} });
+    // meshctl's link frames start with a big-endian u32 length: for any frame under 64 KiB its first two
+    // bytes are 00 00, which receptor's framer reads as a little-endian u16 length of 0.
+    const hello = encodeFrame(FrameType.HELLO, Buffer.from('{"magic":"meshctl-mesh","min":1,"max":1,"node":"m"}'));
+    expect([...hello.subarray(0, 2)]).toEqual([0, 0]);
+    const sock = connect(r.listenerPort!, '127.0.0.1');
+    sock.on('error', () => {});
+    await new Promise<void>((resolve) => sock.once('connect', resolve));
+    sock.write(hello);
+    await until('receptor to exit', () => (r.process.exitCode !== null || r.process.signalCode !== null ? true : undefined), 20_000, r.log);
+    sock.destroy();
+    expect(r.log()).toContain('index out of range [0] with length 0');
+    expect(r.log()).toContain('runProtocol');
+  });
+});
