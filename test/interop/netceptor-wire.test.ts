@@ -15,6 +15,7 @@ import {
   encodeRoutingUpdate,
   encodeServiceAdvertisement,
   encodeStreamFrame,
+  encodeUnreachable,
   formatGoTime,
   NameTable,
   nodeNameHash,
@@ -25,7 +26,7 @@ import {
   type ServiceAdvertisement,
 } from '../../src/protocol/netceptor/index.js';
 import { encodeFrame, FrameType } from '../../src/node/mesh/wire/frame.js';
-import { freePort, requirePeers, startReceptor, type RunningReceptor } from '../helpers/receptor.js';
+import { freePort, requirePeers, runReceptorctl, startReceptor, type RunningReceptor } from '../helpers/receptor.js';
 import { rawCommand } from './support/raw.js';
 
 const PROBE = 'meshctl-probe';
@@ -49,61 +50,130 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
   }
 }
 
-/** One netceptor connection played by the test: a byte pipe (tcp, ws or udp) and the codec. */
+/**
+ * The node the test plays, `meshctl-probe`, with the codec alone: its links, its name table, its routing
+ * updates (listing every link at its cost), ping answers, and (as a hop) receptor's relaying rules:
+ * re-flood each new routing update with ForwardingNode set to us, re-flood adverts, forward data to the
+ * next hop with one hop less, answer `message expired` when none is left (netceptor.go handleRoutingUpdate,
+ * handleServiceAdvertisement, forwardMessage).
+ */
+class ProbeNode {
+  readonly links: Probe[] = [];
+  readonly names = new NameTable(PROBE);
+  private seq = 0n;
+  readonly epoch = BigInt(Math.floor(Date.now() / 1000)) * (1n << 24n) + BigInt(randomBytes(3).readUIntBE(0, 3));
+  private readonly seen = new Set<string>();
+
+  connections(costOverride?: number): Record<string, number> {
+    const c: Record<string, number> = {};
+    for (const l of this.links) if (l.remote && !l.closed) c[l.remote] = costOverride ?? l.cost;
+    return c;
+  }
+
+  routeUpdate(costOverride?: number): Buffer {
+    this.seq++;
+    return encodeRoutingUpdate({
+      NodeID: PROBE,
+      UpdateID: randomBytes(6).toString('base64url').slice(0, 8),
+      UpdateEpoch: this.epoch,
+      UpdateSequence: this.seq,
+      Connections: this.connections(costOverride),
+      ForwardingNode: PROBE,
+      SuspectedDuplicate: 0n,
+    });
+  }
+
+  floodRoutes(): void {
+    for (const l of this.links) l.send(this.routeUpdate());
+  }
+
+  handle(from: Probe, m: NetceptorMessage, raw: Buffer): void {
+    if (m.type === 'route' && m.NodeID && m.NodeID !== PROBE) {
+      this.names.add(m.NodeID);
+      if (this.seen.has(m.UpdateID)) return;
+      this.seen.add(m.UpdateID);
+      const fwd = encodeRoutingUpdate({ ...m, ForwardingNode: PROBE });
+      for (const l of this.links) if (l !== from) l.send(fwd);
+    }
+    if (m.type === 'advert') for (const l of this.links) if (l !== from) l.send(raw);
+    if (m.type !== 'data') return;
+    const to = this.names.lookup(m.toNodeHash);
+    if (to === PROBE) {
+      // Receptor's handlePing: an empty datagram back from service `ping` to the sender's service.
+      if (m.toService === 'ping' && from.answerPings) this.sendData(this.names.lookup(m.fromNodeHash)!, 'ping', m.fromService, Buffer.alloc(0));
+      return;
+    }
+    if (m.hopsToLive === 0) {
+      if (m.fromService !== 'unreach') {
+        const src = this.names.lookup(m.fromNodeHash)!;
+        const body = encodeUnreachable({ FromNode: src, ToNode: to ?? '', FromService: m.fromService, ToService: m.toService, Problem: 'message expired' });
+        this.sendData(src, 'unreach', 'unreach', body);
+      }
+      return;
+    }
+    const next = this.links.find((l) => l.remote === to && !l.closed);
+    if (!next) return;
+    const out = Buffer.from(raw);
+    out[1] = m.hopsToLive - 1;
+    next.send(out);
+  }
+
+  /** Sends a datagram from this node: like receptor, our own send counts as the first forward. */
+  sendData(toNode: string, fromService: string, toService: string, data: Buffer, hops = 30): void {
+    const next = this.links.find((l) => l.remote === toNode && !l.closed);
+    next?.send(encodeData({ hopsToLive: hops - 1, fromNodeHash: this.names.add(PROBE), toNodeHash: this.names.add(toNode), fromService, toService, data }));
+  }
+}
+
+/** One netceptor connection of the probe node: a byte pipe (tcp, ws or udp) and the codec. */
 class Probe {
   readonly received: NetceptorMessage[] = [];
   readonly raw: Buffer[] = [];
-  readonly names = new NameTable(PROBE);
   remote = '';
   closed = false;
-  private seq = 0n;
-  private readonly epoch = BigInt(Math.floor(Date.now() / 1000)) * (1n << 24n) + BigInt(randomBytes(3).readUIntBE(0, 3));
   private timer: NodeJS.Timeout | undefined;
-  /** Answer pings and keep the link alive (receptor drops a link idle for 21 s: maxConnectionIdleTime). */
+  /** Answer pings arriving on this link. */
   answerPings = true;
 
   constructor(
     private readonly sendRaw: (msg: Buffer) => void,
     private readonly closeRaw: () => void,
     readonly cost: number,
-  ) {}
+    readonly node = new ProbeNode(),
+  ) {
+    node.links.push(this);
+  }
+
+  get names(): NameTable {
+    return this.node.names;
+  }
 
   onMessage(msg: Buffer): void {
     this.raw.push(msg);
     const m = decodeMessage(msg);
     this.received.push(m);
     if (m.type === 'route' && m.ForwardingNode && !this.remote) {
+      // The handshake: the first routing update names the peer (its ForwardingNode); we answer with ours.
       this.remote = m.ForwardingNode;
       this.names.add(this.remote);
-      this.sendRoute();
+      this.node.floodRoutes();
     }
-    if (m.type === 'route' && m.NodeID) this.names.add(m.NodeID);
-    if (m.type === 'data' && m.toService === 'ping' && this.answerPings) {
-      // Receptor's handlePing: an empty datagram back from service `ping` to the sender's service.
-      this.sendData(this.names.lookup(m.fromNodeHash)!, 'ping', m.fromService, Buffer.alloc(0));
-    }
+    this.node.handle(this, m, msg);
   }
 
   send(msg: Buffer): void {
     if (!this.closed) this.sendRaw(msg);
   }
 
-  /** Our routing update: our direct connection (once we know its name) at the agreed cost. */
+  /** Our routing update on this link (costOverride: announce another cost than the link's). */
   sendRoute(costOverride?: number): void {
-    this.seq++;
-    const u: RoutingUpdate = {
-      NodeID: PROBE,
-      UpdateID: randomBytes(6).toString('base64url').slice(0, 8),
-      UpdateEpoch: this.epoch,
-      UpdateSequence: this.seq,
-      Connections: this.remote ? { [this.remote]: costOverride ?? this.cost } : {},
-      ForwardingNode: PROBE,
-      SuspectedDuplicate: 0n,
-    };
-    this.send(encodeRoutingUpdate(u));
+    this.send(this.node.routeUpdate(costOverride));
   }
 
-  /** Sends updates every second until receptor lists us, then every 5 s (receptor's period is 10 s). */
+  /**
+   * Sends updates every second until the peer lists us, then every 5 s: receptor drops a link that
+   * receives nothing for 21 s (maxConnectionIdleTime), and routing updates are its only keepalive.
+   */
   start(): void {
     this.sendRoute();
     const tick = () => {
@@ -114,7 +184,7 @@ class Probe {
   }
 
   sendData(toNode: string, fromService: string, toService: string, data: Buffer, hops = 30): void {
-    this.send(encodeData({ hopsToLive: hops, fromNodeHash: this.names.add(PROBE), toNodeHash: this.names.add(toNode), fromService, toService, data }));
+    this.node.sendData(toNode, fromService, toService, data, hops);
   }
 
   routesFrom(node: string): RoutingUpdate[] {
@@ -136,12 +206,13 @@ class Probe {
   }
 }
 
-function tcpProbe(sock: Socket, cost: number): Probe {
+function tcpProbe(sock: Socket, cost: number, node?: ProbeNode): Probe {
   const d = new StreamDeframer();
   const p = new Probe(
     (m) => sock.write(encodeStreamFrame(m)),
     () => sock.destroy(),
     cost,
+    node,
   );
   sock.on('data', (chunk: Buffer) => {
     for (const m of d.push(chunk)) p.onMessage(m);
@@ -151,13 +222,13 @@ function tcpProbe(sock: Socket, cost: number): Probe {
   return p;
 }
 
-async function dialTcp(port: number, cost: number): Promise<Probe> {
+async function dialTcp(port: number, cost: number, node?: ProbeNode): Promise<Probe> {
   const sock = connect(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     sock.once('connect', resolve);
     sock.once('error', reject);
   });
-  return tcpProbe(sock, cost);
+  return tcpProbe(sock, cost, node);
 }
 
 async function dialWs(port: number, cost: number): Promise<Probe> {
@@ -319,6 +390,46 @@ describe('netceptor wire vs receptor 1.6.5', () => {
     expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: 1.5 }]);
     const ping = JSON.parse(await rawCommand(r.socketPath, JSON.stringify({ command: 'ping', target: PROBE }))) as Record<string, unknown>;
     expect(ping).toMatchObject({ Success: true, From: PROBE });
+  });
+
+  it('netceptor wire - the probe as the hop between two receptors relays routes, adverts, ping, traceroute and remote work', async () => {
+    const ctl = await start({ nodeId: 'ctl', tcpListener: {} });
+    const exe = await start({ nodeId: 'exe', tcpListener: {}, workCommands: [{ worktype: 'cat', command: 'cat' }] });
+    const hop = new ProbeNode();
+    const toCtl = await dialTcp(ctl.listenerPort!, 1, hop);
+    const toExe = await dialTcp(exe.listenerPort!, 1, hop);
+    probes.push(toCtl, toExe);
+    toCtl.start();
+    toExe.start();
+    const routes = async (r: RunningReceptor, other: string) => {
+      const s = await status(r);
+      return s.RoutingTable[other] ? s : undefined;
+    };
+    const st = await until('ctl to route to exe via the probe', () => routes(ctl, 'exe'), 30_000, () => ctl.log() + exe.log());
+    await until('exe to route to ctl via the probe', () => routes(exe, 'ctl'), 30_000, () => ctl.log() + exe.log());
+    expect(st.RoutingTable).toEqual({ exe: PROBE, [PROBE]: PROBE });
+    expect(st.KnownConnectionCosts).toEqual({ ctl: { [PROBE]: 1 }, exe: { [PROBE]: 1 }, [PROBE]: { ctl: 1, exe: 1 } });
+
+    const ping = JSON.parse(await rawCommand(ctl.socketPath, JSON.stringify({ command: 'ping', target: 'exe' }))) as Record<string, unknown>;
+    expect(ping).toMatchObject({ Success: true, From: 'exe' });
+    const trace = JSON.parse(await rawCommand(ctl.socketPath, JSON.stringify({ command: 'traceroute', target: 'exe' }))) as Record<string, { From: string }>;
+    expect(Object.values(trace).map((h) => h.From)).toEqual(['ctl', PROBE, 'exe']);
+
+    // exe's control-service advert (with its work command) reaches ctl through the probe's re-flood.
+    await until(
+      "exe's advert in ctl's status",
+      async () => ((await status(ctl)).Advertisements ?? []).find((a) => a.NodeID === 'exe' && a.Service === 'control'),
+      80_000,
+      () => ctl.log(),
+    );
+
+    // Remote work: ctl's workceptor opens a QUIC stream to exe's control service, carried in data
+    // messages the probe forwards unchanged but for the hop count.
+    const payload = `relayed ${randomBytes(8).toString('hex')}\n`;
+    const r = await runReceptorctl(['--socket', ctl.socketPath, 'work', 'submit', 'cat', '--node', 'exe', '-l', payload, '-f', '--rm'], { timeoutMs: 90_000 });
+    expect(r.stderr.toString()).not.toMatch(/Traceback|Error/);
+    expect(r.stdout.toString()).toContain(payload.trim());
+    expect(r.exitCode).toBe(0);
   });
 
   for (const backend of ['ws', 'udp'] as const) {
