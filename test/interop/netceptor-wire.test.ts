@@ -5,9 +5,14 @@
 // begins with) makes receptor 1.6.5 panic in runProtocol.
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import {
   decodeMessage,
   decodeUnreachable,
@@ -26,6 +31,7 @@ import {
   type ServiceAdvertisement,
 } from '../../src/protocol/netceptor/index.js';
 import { encodeFrame, FrameType } from '../../src/node/mesh/wire/frame.js';
+import { makeTestPki } from '../helpers/certs.js';
 import { freePort, requirePeers, runReceptorctl, startReceptor, type RunningReceptor } from '../helpers/receptor.js';
 import { rawCommand } from './support/raw.js';
 
@@ -206,7 +212,7 @@ class Probe {
   }
 }
 
-function tcpProbe(sock: Socket, cost: number, node?: ProbeNode): Probe {
+function tcpProbe(sock: Socket | Duplex, cost: number, node?: ProbeNode): Probe {
   const d = new StreamDeframer();
   const p = new Probe(
     (m) => sock.write(encodeStreamFrame(m)),
@@ -256,10 +262,14 @@ describe('netceptor wire vs receptor 1.6.5', () => {
   const nodes: RunningReceptor[] = [];
   const probes: Probe[] = [];
   const servers: Server[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const dirs: string[] = [];
   afterEach(async () => {
     for (const p of probes.splice(0)) p.close();
     for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+    for (const c of closers.splice(0)) await c();
     await Promise.all(nodes.splice(0).map((n) => n.stop()));
+    for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
   });
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -455,6 +465,102 @@ describe('netceptor wire vs receptor 1.6.5', () => {
       expect(ping).toMatchObject({ Success: true, From: PROBE });
     });
   }
+
+  it('netceptor wire - over a tcp-listener with mutual TLS the framing is the same inside TLS', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'netceptor-tls-'));
+    dirs.push(dir);
+    const pki = await makeTestPki(dir, { nodes: [{ name: 'rtls' }, { name: PROBE }] });
+    const r = await start({
+      nodeId: 'rtls',
+      tcpListener: { tls: 'srv', cost: 2 },
+      extraItems: [{ 'tls-server': { name: 'srv', cert: pki.nodes.rtls!.certPath, key: pki.nodes.rtls!.keyPath, requireclientcert: true, clientcas: pki.ca.certPath } }],
+    });
+    const sock = tlsConnect({
+      host: '127.0.0.1',
+      port: r.listenerPort!,
+      servername: 'localhost',
+      ca: await readFile(pki.ca.certPath),
+      cert: pki.nodes[PROBE]!.certPem,
+      key: pki.nodes[PROBE]!.keyPem,
+    });
+    await new Promise<void>((resolve, reject) => {
+      sock.once('secureConnect', resolve);
+      sock.once('error', reject);
+    });
+    expect(sock.authorized).toBe(true);
+    const p = tcpProbe(sock, 2);
+    probes.push(p);
+    p.start();
+    const st = await until(
+      'receptor status with the probe',
+      async () => {
+        const s = await status(r);
+        return s.RoutingTable[PROBE] ? s : undefined;
+      },
+      30_000,
+      r.log,
+    );
+    expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: 2 }]);
+    const ping = JSON.parse(await rawCommand(r.socketPath, JSON.stringify({ command: 'ping', target: PROBE }))) as Record<string, unknown>;
+    expect(ping).toMatchObject({ Success: true, From: PROBE });
+  });
+
+  it('netceptor wire - a receptor ws-peer dialing a WebSocket server of the test gets the probe as its connection', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    closers.push(() => new Promise((r) => wss.close(() => r())));
+    await new Promise<void>((resolve) => wss.once('listening', resolve));
+    const port = (wss.address() as { port: number }).port;
+    const accepted = new Promise<Probe>((resolve) =>
+      wss.once('connection', (ws) => {
+        const p = new Probe((m) => ws.send(m, { binary: true }), () => ws.terminate(), 1.25);
+        ws.on('message', (m: Buffer) => p.onMessage(m));
+        ws.on('close', () => (p.closed = true));
+        resolve(p);
+      }),
+    );
+    const r = await start({ nodeId: 'rwsdial', extraItems: [{ 'ws-peer': { address: `ws://127.0.0.1:${port}/`, cost: 1.25 } }] });
+    const p = await accepted;
+    probes.push(p);
+    p.start();
+    const st = await until(
+      'receptor status with the probe',
+      async () => {
+        const s = await status(r);
+        return s.RoutingTable[PROBE] ? s : undefined;
+      },
+      30_000,
+      r.log,
+    );
+    expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: 1.25 }]);
+  });
+
+  it('netceptor wire - a receptor udp-peer sending to a UDP socket of the test gets the probe as its connection', async () => {
+    const sock = createSocket('udp4');
+    closers.push(() => new Promise((r) => sock.close(() => r())));
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+    const port = sock.address().port;
+    let p: Probe | undefined;
+    sock.on('message', (m, rinfo) => {
+      // Receptor's UDP dialer speaks first (its initial routing update); answer to where it came from.
+      if (!p) {
+        p = new Probe((x) => sock.send(x, rinfo.port, rinfo.address), () => {}, 0.5);
+        probes.push(p);
+        p.start();
+      }
+      p.onMessage(m);
+    });
+    const r = await start({ nodeId: 'rudpdial', extraItems: [{ 'udp-peer': { address: `127.0.0.1:${port}`, cost: 0.5 } }] });
+    const st = await until(
+      'receptor status with the probe',
+      async () => {
+        const s = await status(r);
+        return s.RoutingTable[PROBE] ? s : undefined;
+      },
+      30_000,
+      r.log,
+    );
+    expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: 0.5 }]);
+  });
 
   it("netceptor wire - receptor 1.6.5 panics on a zero-length frame, which is how meshctl's own link HELLO reads to it (the issue's crash)", async () => {
     const r = await start({ nodeId: 'rcrash', tcpListener: {} });
