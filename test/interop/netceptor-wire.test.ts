@@ -65,7 +65,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
  */
 class ProbeNode {
   readonly links: Probe[] = [];
-  readonly names = new NameTable(PROBE);
+  readonly names: NameTable;
+
+  constructor(readonly name = PROBE) {
+    this.names = new NameTable(name);
+  }
   private seq = 0n;
   readonly epoch = BigInt(Math.floor(Date.now() / 1000)) * (1n << 24n) + BigInt(randomBytes(3).readUIntBE(0, 3));
   private readonly seen = new Set<string>();
@@ -79,12 +83,12 @@ class ProbeNode {
   routeUpdate(costOverride?: number): Buffer {
     this.seq++;
     return encodeRoutingUpdate({
-      NodeID: PROBE,
+      NodeID: this.name,
       UpdateID: randomBytes(6).toString('base64url').slice(0, 8),
       UpdateEpoch: this.epoch,
       UpdateSequence: this.seq,
       Connections: this.connections(costOverride),
-      ForwardingNode: PROBE,
+      ForwardingNode: this.name,
       SuspectedDuplicate: 0n,
     });
   }
@@ -94,17 +98,17 @@ class ProbeNode {
   }
 
   handle(from: Probe, m: NetceptorMessage, raw: Buffer): void {
-    if (m.type === 'route' && m.NodeID && m.NodeID !== PROBE) {
+    if (m.type === 'route' && m.NodeID && m.NodeID !== this.name) {
       this.names.add(m.NodeID);
       if (this.seen.has(m.UpdateID)) return;
       this.seen.add(m.UpdateID);
-      const fwd = encodeRoutingUpdate({ ...m, ForwardingNode: PROBE });
+      const fwd = encodeRoutingUpdate({ ...m, ForwardingNode: this.name });
       for (const l of this.links) if (l !== from) l.send(fwd);
     }
     if (m.type === 'advert') for (const l of this.links) if (l !== from) l.send(raw);
     if (m.type !== 'data') return;
     const to = this.names.lookup(m.toNodeHash);
-    if (to === PROBE) {
+    if (to === this.name) {
       // Receptor's handlePing: an empty datagram back from service `ping` to the sender's service.
       if (m.toService === 'ping' && from.answerPings) this.sendData(this.names.lookup(m.fromNodeHash)!, 'ping', m.fromService, Buffer.alloc(0));
       return;
@@ -126,8 +130,9 @@ class ProbeNode {
 
   /** Sends a datagram from this node: like receptor, our own send counts as the first forward. */
   sendData(toNode: string, fromService: string, toService: string, data: Buffer, hops = 30): void {
-    const next = this.links.find((l) => l.remote === toNode && !l.closed);
-    next?.send(encodeData({ hopsToLive: hops - 1, fromNodeHash: this.names.add(PROBE), toNodeHash: this.names.add(toNode), fromService, toService, data }));
+    // A direct peer, else (as a leaf) the one link there is.
+    const next = this.links.find((l) => l.remote === toNode && !l.closed) ?? this.links.find((l) => !l.closed);
+    next?.send(encodeData({ hopsToLive: hops - 1, fromNodeHash: this.names.add(this.name), toNodeHash: this.names.add(toNode), fromService, toService, data }));
   }
 }
 
@@ -184,7 +189,7 @@ class Probe {
     this.sendRoute();
     const tick = () => {
       this.sendRoute();
-      this.timer = setTimeout(tick, this.routesFrom(this.remote).some((r) => PROBE in r.Connections) ? 5_000 : 1_000);
+      this.timer = setTimeout(tick, this.routesFrom(this.remote).some((r) => this.node.name in r.Connections) ? 5_000 : 1_000);
     };
     this.timer = setTimeout(tick, 1_000);
   }
@@ -440,6 +445,35 @@ describe('netceptor wire vs receptor 1.6.5', () => {
     expect(r.stderr.toString()).not.toMatch(/Traceback|Error/);
     expect(r.stdout.toString()).toContain(payload.trim());
     expect(r.exitCode).toBe(0);
+  });
+
+  it('netceptor wire - a receptor relays datagrams between two netceptor probe nodes it learned from their routing updates', async () => {
+    const r = await start({ nodeId: 'rhop', tcpListener: {} });
+    const left = await dialTcp(r.listenerPort!, 1, new ProbeNode('probe-left'));
+    const right = await dialTcp(r.listenerPort!, 1, new ProbeNode('probe-right'));
+    probes.push(left, right);
+    left.start();
+    right.start();
+    // Each probe learns the other from the routing update receptor re-floods (ForwardingNode rewritten).
+    const relayed = await until("probe-right's update relayed to probe-left", () => left.routesFrom('probe-right').find((u) => u.Connections.rhop === 1), 30_000, r.log);
+    expect(relayed.ForwardingNode).toBe('rhop');
+    await until("rhop's routes to both probes", async () => {
+      const s = await status(r);
+      return s.RoutingTable['probe-left'] && s.RoutingTable['probe-right'] ? s : undefined;
+    });
+    await until("probe-left's update relayed to probe-right", () => right.routesFrom('probe-left')[0], 30_000, r.log);
+
+    // left → right through receptor: hop count one less per forward (left's own send, then rhop's).
+    const payload = Buffer.from('through receptor');
+    left.sendData('probe-right', 'lsvc', 'rsvc', payload);
+    const got = await until('the datagram at probe-right', () => right.data().find((d) => d.toService === 'rsvc'), 15_000, r.log);
+    expect(got).toMatchObject({ fromService: 'lsvc', hopsToLive: 28, data: payload });
+    expect(got.fromNodeHash).toBe(nodeNameHash('probe-left'));
+    // A ping across, answered by the other probe.
+    left.sendData('probe-right', 'lping', 'ping', Buffer.alloc(0));
+    const pong = await until('the ping reply at probe-left', () => left.data().find((d) => d.toService === 'lping'), 15_000, r.log);
+    expect(pong.fromNodeHash).toBe(nodeNameHash('probe-right'));
+    expect(pong.fromService).toBe('ping');
   });
 
   for (const backend of ['ws', 'udp'] as const) {
