@@ -34,6 +34,7 @@ import {
   decodeStatusFile,
   isComplete,
   statusForReply,
+  statusReplyJson,
   WorkState,
   type CommandExtraData,
   type StatusFileData,
@@ -117,6 +118,11 @@ export class WorkUnit extends UnitBase {
   /** The object `work status` answers (ExtraData "Unknown WorkType" for types this node lacks). */
   reply(): Record<string, unknown> {
     return this.def ? statusForReply(this.status) : statusForReply(this.status, 'Unknown WorkType');
+  }
+
+  /** reply()'s JSON without the map (status.ts statusReplyJson): what a 10k-unit `work list` is made of. */
+  override replyJson(): string {
+    return this.def ? statusReplyJson(this.status) : statusReplyJson(this.status, 'Unknown WorkType');
   }
 
   /** Starts the program. Failures become the unit's Failed status (Receptor's runner does the same). */

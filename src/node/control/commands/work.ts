@@ -165,11 +165,15 @@ export const workCommand: CommandHandler = async ({ params, json }, session) => 
     case 'submit':
       return submit(p, session);
     case 'list': {
-      const ids = typeof p.unitid === 'string' ? [p.unitid] : await work.listIds();
-      // Unit IDs are the client's choice too (workUnitID): a unit called `__proto__` is listed like any other.
-      const reply = Object.create(null) as Record<string, unknown>;
-      for (const id of ids) reply[id] = (await work.find(id)).reply();
-      return reply;
+      if (typeof p.unitid === 'string') {
+        // Unit IDs are the client's choice too (workUnitID): a unit called `__proto__` is listed like any other.
+        const reply = Object.create(null) as Record<string, unknown>;
+        reply[p.unitid] = (await work.find(p.unitid)).reply();
+        return reply;
+      }
+      // The whole list comes pre-encoded (Workceptor.listReply): one string of Go's bytes, written as is.
+      await session.write((await work.listReply()) + '\n');
+      return null;
     }
     case 'status':
       return (await work.find(strFromMap(p, 'unitid'))).reply();
