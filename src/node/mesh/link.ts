@@ -3,8 +3,11 @@
 // decides as Receptor's runProtocol does — refuse our own node ID, a peer outside allowedpeers, a node
 // already connected — and answers ACCEPT with the cost it charges for the link (nodecost for that peer,
 // else the link's cost) or REJECT with the reason. The link is up once both ACCEPTs agree on the cost
-// ("we disagree about the connection cost" otherwise). Liveness: HEARTBEAT frames every
-// `heartbeatMs`; a link that receives nothing for `idleTimeoutMs` is dropped (Receptor: 21 s idle).
+// ("we disagree about the connection cost" otherwise). Liveness: a link that receives nothing for
+// `idleTimeoutMs` is dropped (Receptor: 21 s idle, checked every 5 s: netceptor.go monitorConnectionAging). Receptor
+// sends no keepalive: the route updates every node sends on every link each 10 s keep links busy. We do the same
+// and send a HEARTBEAT frame only on a link that has carried nothing from us for `heartbeatMs` (a node with a longer
+// route update period, or one whose updates are held up), so an idle mesh wakes no more often than Receptor's.
 import { nodeIdsFromCertificate } from '../../certs/index.js';
 import type { NodeLogger } from '../logger.js';
 import { Mux, type MuxHost, type MuxOptions } from './mux.js';
@@ -89,19 +92,16 @@ export class Link {
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
     this.mux = new Mux(transport, dialer, muxOptions, host.muxHost);
     const tick = Math.max(10, Math.min(timers.heartbeatMs, Math.floor(timers.idleTimeoutMs / 4)));
-    let sinceBeat = 0;
     this.timer = setInterval(() => {
-      if (Date.now() - this.lastReceived > timers.idleTimeoutMs) {
+      const now = Date.now();
+      if (now - this.lastReceived > timers.idleTimeoutMs) {
         // Receptor: monitorConnectionAging "Timing out connection %s, idle for the past %s".
         this.host.logger.warning(`Timing out connection ${this.label}, idle for the past ${timers.idleTimeoutMs}ms`);
         this.close(`connection to ${this.label} timed out`);
         return;
       }
-      sinceBeat += tick;
-      if (sinceBeat >= timers.heartbeatMs) {
-        sinceBeat = 0;
-        this.mux.sendControl({ type: 'heartbeat' });
-      }
+      // Only after a quiet spell: the peer hears from us at least every heartbeatMs + tick, well within its idle limit.
+      if (now - this.mux.lastSentAt >= timers.heartbeatMs) this.mux.sendControl({ type: 'heartbeat' });
     }, tick);
     this.timer.unref();
     this.handshakeTimer = setTimeout(() => {

@@ -491,9 +491,10 @@ export class Mesh extends EventEmitter<MeshEvents> {
     const costs = new Map<string, number>();
     for (const [node, link] of up) costs.set(node, link.cost);
     const update = this.routing.makeUpdate(costs, suspectedDuplicate);
-    const conns = costList(Object.entries(update.Connections)).join(' ');
-    if (suspectedDuplicate === 0) this.logger.debug(`Sending routing update ${update.UpdateID}. Connections: ${conns}`);
-    else this.logger.warning(`Sending duplicate node notification ${update.UpdateID}. Connections: ${conns}`);
+    // Built only when it is logged: an idle mesh sends and forwards these all the time.
+    const conns = (): string => costList(Object.entries(update.Connections)).join(' ');
+    if (suspectedDuplicate !== 0) this.logger.warning(`Sending duplicate node notification ${update.UpdateID}. Connections: ${conns()}`);
+    else if (this.logger.enabled('debug')) this.logger.debug(`Sending routing update ${update.UpdateID}. Connections: ${conns()}`);
     for (const link of up.values()) link.send({ type: 'route', update });
   }
 
@@ -518,7 +519,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       // handleRoutingUpdate logs each update it has not seen before.
       if (u.SuspectedDuplicate !== 0) {
         this.logger.warning(`Node ${u.NodeID} with epoch ${u.UpdateEpoch} sent update ${u.UpdateID} suspecting a duplicate node with epoch ${u.SuspectedDuplicate}`);
-      } else {
+      } else if (this.logger.enabled('debug')) {
         this.logger.debug(`Received routing update ${u.UpdateID} from ${u.NodeID} via ${link.remoteNode}`);
       }
     }
@@ -545,7 +546,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   }
 
   private onAdvert(link: Link, a: AdvertMessage): void {
-    this.logger.debug(`Received service advertisement from ${a.NodeID}`);
+    if (this.logger.enabled('debug')) this.logger.debug(`Received service advertisement from ${a.NodeID}`);
     if (a.NodeID === this.nodeId) return;
     if (!this.adverts.apply(a)) return;
     for (const [node, l] of this.upConnections()) if (node !== link.remoteNode) l.send({ type: 'advert', advert: a });

@@ -36,6 +36,8 @@ export class Mux {
   private controlBytes = 0;
   private nextId: number;
   private pumpScheduled = false;
+  /** When a frame last went to the transport (Date.now()): the link sends a heartbeat only after a quiet spell. */
+  lastSentAt = Date.now();
   private waitingDrain = false;
   private closedReason: string | undefined;
 
@@ -158,6 +160,7 @@ export class Mux {
         const frame = this.nextFrame();
         if (!frame) return;
         lastAccepted = this.out.write(frame);
+        this.lastSentAt = Date.now();
       }
       if (!lastAccepted) {
         // A write was refused: the transport emits 'drain' once its buffer empties.
