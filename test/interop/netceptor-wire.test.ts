@@ -25,7 +25,9 @@ import {
   NameTable,
   nodeNameHash,
   StreamDeframer,
+  LinkHandshake,
   type DataMessage,
+  type LinkEvent,
   type NetceptorMessage,
   type RoutingUpdate,
   type ServiceAdvertisement,
@@ -145,6 +147,11 @@ class Probe {
   private timer: NodeJS.Timeout | undefined;
   /** Answer pings arriving on this link. */
   answerPings = true;
+  /** Send nothing in answer (no routing update when the peer names itself). */
+  passive = false;
+  /** Our side of receptor's link rules (src/protocol/netceptor/handshake.ts), fed everything received. */
+  readonly handshake: LinkHandshake;
+  readonly events: LinkEvent[] = [];
 
   constructor(
     private readonly sendRaw: (msg: Buffer) => void,
@@ -153,6 +160,7 @@ class Probe {
     readonly node = new ProbeNode(),
   ) {
     node.links.push(this);
+    this.handshake = new LinkHandshake(node.name, { cost }, () => true);
   }
 
   get names(): NameTable {
@@ -161,13 +169,14 @@ class Probe {
 
   onMessage(msg: Buffer): void {
     this.raw.push(msg);
+    this.events.push(this.handshake.receive(msg));
     const m = decodeMessage(msg);
     this.received.push(m);
     if (m.type === 'route' && m.ForwardingNode && !this.remote) {
       // The handshake: the first routing update names the peer (its ForwardingNode); we answer with ours.
       this.remote = m.ForwardingNode;
       this.names.add(this.remote);
-      this.node.floodRoutes();
+      if (!this.passive) this.node.floodRoutes();
     }
     this.node.handle(this, m, msg);
   }
@@ -366,9 +375,13 @@ describe('netceptor wire vs receptor 1.6.5', () => {
     expect(ctl).toMatchObject({ ConnType: 1, Tags: { type: 'Control Service' }, Cancel: false });
     expect(r.log()).toContain(`Connection established with ${PROBE}`);
     expect(r.process.exitCode).toBeNull();
+    // Our link rules, fed the whole session from receptor, established at the same cost and found no fault.
+    expect(p.events[0]).toEqual({ kind: 'established', remote: 'rcpt', cost: 2.5 });
+    expect(p.events.filter((e) => e.kind === 'reject' || e.kind === 'protocol-error' || e.kind === 'rejected-by-peer')).toEqual([]);
+    expect(p.events.filter((e) => e.kind === 'message').length).toBeGreaterThan(3);
   });
 
-  it('netceptor wire - receptor rejects a probe that announces another cost than its listener: it closes the link and logs why (its reject message races the close)', async () => {
+  it('netceptor wire - receptor rejects a probe that announces another cost than its listener: it closes the link and logs why (its reject message races the close); our link rules refuse the mirror case', async () => {
     const r = await start({ nodeId: 'rcpt', tcpListener: { cost: 2.5 } });
     const p = await dialTcp(r.listenerPort!, 2.5);
     probes.push(p);
@@ -381,6 +394,16 @@ describe('netceptor wire vs receptor 1.6.5', () => {
     for (const m of p.raw.filter((x) => x[0] === 3)) expect(m).toEqual(Buffer.from('\x03[]', 'latin1'));
     await until('receptor log line', () => (r.log().includes('we disagree about the connection cost') ? true : undefined), 10_000, r.log);
     expect(r.process.exitCode).toBeNull();
+
+    // The same rule on our side: a link configured at 3 sees receptor's update list us at 2.5.
+    // p2 only names itself (one update listing nobody) and stays silent, so receptor's flood listing us
+    // at 2.5 comes before any update of ours that receptor would refuse first.
+    const p2 = await dialTcp(r.listenerPort!, 3);
+    p2.passive = true;
+    probes.push(p2);
+    p2.sendRoute();
+    const ev = await until('our handshake to refuse receptor', () => p2.events.find((e) => e.kind === 'reject'), 30_000, r.log);
+    expect(ev).toEqual({ kind: 'reject', remote: 'rcpt', reason: 'we disagree about the connection cost' });
   });
 
   it('netceptor wire - a receptor tcp-peer dialing a listener of the test gets the probe as its connection', async () => {

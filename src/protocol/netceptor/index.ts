@@ -5,3 +5,4 @@ export * from './highwayhash.js';
 export * from './messages.js';
 export * from './names.js';
 export { parseJsonLossless, type JsonValue } from './json.js';
+export * from './handshake.js';
