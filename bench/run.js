@@ -160,7 +160,11 @@ function peerReport(mods) {
       continue;
     }
     const users = mods.filter((m) => (m.uses ?? []).includes(name)).map((m) => m.name);
-    const lost = users.length ? `no ${name} comparisons in ${users.join(', ')}` : `no ${name} comparisons`;
+    // A bench that does not export `uses` may still compare against it.
+    const unsure = mods.filter((m) => !m.uses && !m.loadError).map((m) => m.name);
+    const lost =
+      (users.length ? `no ${name} comparisons in ${users.join(', ')}` : `no bench of this run that declares its peers compares against ${name}`) +
+      (unsure.length ? `; ${unsure.join(', ')} declare${unsure.length === 1 ? 's' : ''} no peers and may lack ${name} rows` : '');
     parts.push(`${name} **not installed** (${lost})`);
     missing.push(`${name} is not installed: ${lost}. Install the peers with \`.ci/install-peers\` (or \`source /root/.cache/meshctl-peers/env.sh\`).`);
   }
