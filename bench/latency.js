@@ -30,7 +30,10 @@ function tickerCommand(dir) {
   return { worktype: 'ticker', command: process.execPath, params: `${script} ${LINES} ${EVERY_MS}` };
 }
 
-async function waitRoute(socket, target, timeoutMs = 60_000) {
+// 90 s: receptor re-sends its service advertisements (which carry the work types) every 60 s (defaultServiceAdTime,
+// pkg/netceptor/netceptor.go); when C's first one is lost on the way to A while B's route to A is being set up,
+// A learns C's work types from the next one, and a 60 s wait sat right at that edge (one run in three here).
+async function waitRoute(socket, target, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const st = await control(socket, 'status').catch(() => undefined);
