@@ -115,7 +115,7 @@ export class LinkHandshake {
 export function foreignProtocol(first: Uint8Array): string | undefined {
   const b = Buffer.from(first.buffer, first.byteOffset, first.byteLength);
   if (b.length >= 5 && b[0] === 0 && b[1] === 0 && b[4] === 1 && b.subarray(5, 64).toString('latin1').includes('meshctl-mesh')) {
-    return "meshctl's link protocol v1 (a meshctl node older than the netceptor wire)";
+    return "meshctl's link protocol v1 (from an older meshctl, before the netceptor wire)";
   }
   if (b.length >= 2 && b[0] === 0 && b[1] === 0) return 'a zero-length netceptor frame (not netceptor, or a broken peer)';
   if (/^(GET|POST|HEAD|PUT) /.test(b.subarray(0, 5).toString('latin1'))) return 'HTTP (a WebSocket or web client on a tcp listener?)';
