@@ -106,3 +106,30 @@ describe('netceptor link handshake', () => {
     expect(foreignProtocol(Buffer.concat([Buffer.from([0x20, 0]), route({})]))).toBeUndefined();
   });
 });
+
+describe('netceptor decoding of hostile input', () => {
+  it('netceptor handshake - 20000 random and truncated messages give an event, never an exception', () => {
+    // Deterministic xorshift so a failure reproduces.
+    let x = 0x9e3779b9;
+    const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0) / 2 ** 32);
+    const valid = [
+      route({ Connections: { me: 2, 'a"b': 1e-7 } }),
+      encodeData({ hopsToLive: 9, fromNodeHash: 5n, toNodeHash: 6n, fromService: 'svc', toService: 'ping', data: Buffer.from('x') }),
+      Buffer.from('\x02{"NodeID":"n","Service":"s","Time":"2026-01-01T00:00:00Z","ConnType":1,"Tags":{"a":"b"},"WorkCommands":[{"WorkType":"w","Secure":true}],"Cancel":false}', 'latin1'),
+    ];
+    const kinds = new Set<string>();
+    for (let i = 0; i < 20_000; i++) {
+      const h = i % 2 ? up() : new LinkHandshake('me', { cost: 2 }, () => true);
+      let msg: Buffer;
+      const base = valid[i % valid.length]!;
+      if (i % 3 === 0) msg = base.subarray(0, Math.floor(rnd() * base.length));
+      else {
+        msg = Buffer.from(base);
+        for (let k = 0; k < 1 + rnd() * 4; k++) msg[Math.floor(rnd() * msg.length)] = Math.floor(rnd() * 256);
+      }
+      kinds.add(h.receive(msg).kind);
+    }
+    // Both the decoding failures and the accepted paths were reached.
+    expect([...kinds].sort()).toEqual(expect.arrayContaining(['ignore', 'message', 'protocol-error']));
+  });
+});
