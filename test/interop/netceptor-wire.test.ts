@@ -5,7 +5,7 @@
 // begins with) makes receptor 1.6.5 panic in runProtocol.
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ import {
 } from '../../src/protocol/netceptor/index.js';
 import { encodeFrame, FrameType } from '../../src/node/mesh/wire/frame.js';
 import { makeTestPki } from '../helpers/certs.js';
-import { freePort, requirePeers, runReceptorctl, startReceptor, type RunningReceptor } from '../helpers/receptor.js';
+import { freePort, requirePeers, runProgram, runReceptorctl, startReceptor, type RunningReceptor } from '../helpers/receptor.js';
 import { rawCommand } from './support/raw.js';
 
 const PROBE = 'meshctl-probe';
@@ -142,6 +142,8 @@ class ProbeNode {
 class Probe {
   readonly received: NetceptorMessage[] = [];
   readonly raw: Buffer[] = [];
+  /** The bytes as they came off a stream backend (tcp, tls). */
+  readonly stream: Buffer[] = [];
   remote = '';
   closed = false;
   private timer: NodeJS.Timeout | undefined;
@@ -235,6 +237,7 @@ function tcpProbe(sock: Socket | Duplex, cost: number, node?: ProbeNode): Probe 
     node,
   );
   sock.on('data', (chunk: Buffer) => {
+    p.stream.push(chunk);
     for (const m of d.push(chunk)) p.onMessage(m);
   });
   sock.on('close', () => (p.closed = true));
@@ -379,6 +382,14 @@ describe('netceptor wire vs receptor 1.6.5', () => {
     expect(p.events[0]).toEqual({ kind: 'established', remote: 'rcpt', cost: 2.5 });
     expect(p.events.filter((e) => e.kind === 'reject' || e.kind === 'protocol-error' || e.kind === 'rejected-by-peer')).toEqual([]);
     expect(p.events.filter((e) => e.kind === 'message').length).toBeGreaterThan(3);
+
+    // NETCEPTOR_CAPTURE=FILE records this session's bytes from receptor for the unit tests
+    // (test/unit/protocol/netceptor-receptor-session.json, read by netceptor-session.test.ts).
+    if (process.env.NETCEPTOR_CAPTURE) {
+      const version = (await runProgram(requirePeers().receptor, ['--version'])).stdout.toString().trim();
+      const capture = { receptor: version, node: 'rcpt', probe: PROBE, listenerCost: 2.5, stream: Buffer.concat(p.stream).toString('hex') };
+      await writeFile(process.env.NETCEPTOR_CAPTURE, JSON.stringify(capture, null, 1) + '\n');
+    }
   });
 
   it('netceptor wire - receptor rejects a probe that announces another cost than its listener: it closes the link and logs why (its reject message races the close); our link rules refuse the mirror case', async () => {
