@@ -10,11 +10,11 @@ import * as net from 'node:net';
 import { join } from 'node:path';
 import { machineLine, median, MESHCTL, RawSession, receptorBin, sleep, tempDir, track } from './lib.js';
 
-const NODE_ID = 'unitsnode';
+export const NODE_ID = 'unitsnode';
 const ID_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 /** Receptor's generateUnitID form: the node ID and 8 letters/digits (here the unit's number in base 62). */
-function unitId(i) {
+export function unitId(i) {
   let s = '';
   for (let k = 0, x = i; k < 8; k++, x = Math.floor(x / ID_CHARS.length)) s = ID_CHARS[x % ID_CHARS.length] + s;
   return NODE_ID + s;
@@ -49,7 +49,8 @@ function statusStamp(base) {
   return { newest, count };
 }
 
-function config(dir, datadir) {
+/** The node's YAML (units dir `datadir`, one `cat` work type, a Unix control socket in `dir`). */
+export function config(dir, datadir) {
   const socket = join(dir, 'ctl.sock');
   const file = join(dir, 'node.yaml');
   writeFileSync(
@@ -60,7 +61,7 @@ function config(dir, datadir) {
   return { socket, file };
 }
 
-function connectable(socket) {
+export function connectable(socket) {
   return new Promise((resolve) => {
     const s = net.connect({ path: socket });
     s.once('connect', () => {
@@ -75,7 +76,7 @@ function connectable(socket) {
  * One answer to `line` on a fresh session: the reply, undefined when the socket does not answer yet, or 'hung'
  * when the session opened but no reply came within HANG_MS.
  */
-async function ask(socket, line) {
+export async function ask(socket, line, hangMs = HANG_MS) {
   let s;
   try {
     s = await RawSession.open(socket);
@@ -84,7 +85,7 @@ async function ask(socket, line) {
   }
   try {
     s.sock.write(line + '\n');
-    const reply = await s.line(HANG_MS).catch((err) => (/timed out/.test(err.message) ? 'hung' : undefined));
+    const reply = await s.line(hangMs).catch((err) => (/timed out/.test(err.message) ? 'hung' : undefined));
     if (reply === 'hung' || reply === undefined || reply.startsWith('ERROR: ')) return reply === 'hung' ? 'hung' : undefined;
     return JSON.parse(reply);
   } finally {
@@ -98,7 +99,7 @@ async function ask(socket, line) {
 // is counted as hung and the node killed. (A SIGQUIT goroutine dump of a hung receptor 1.6.5 shows it: one
 // goroutine in findUnit → scanForUnit → RWMutex.Lock, the config's RegisterWorker → scanForUnits → scanForUnit
 // waiting in RWMutex.RLock behind it.)
-const HANG_MS = 10_000;
+export const HANG_MS = 10_000;
 
 /**
  * One start/stop of `kind` on the units dir: ms from spawn to `status` answering, ms from spawn to a complete
