@@ -3,8 +3,44 @@
 // pkg/controlsvc/controlsvc.go readCommandBytes). Here the socket is read in chunks, and whatever follows
 // the newline is kept aside and handed to the next reader: the next command, the payload, or the bridge.
 // The stream stays in paused mode, so a session that is not reading applies TCP backpressure.
+// A submit's payload is read differently (pump): on a socket, straight into the intake's blocks.
+import net from 'node:net';
 import type { Readable } from 'node:stream';
+import type { PayloadSink } from '../work/intake.js';
 import { RequestMeter } from './limits.js';
+
+/** What `onread` stands on in Node (lib/internal/stream_base_commons.js onStreamRead, lib/net.js initSocketHandle). */
+interface UserBufferHooks {
+  handle: { useUserBuffer(buf: Uint8Array): void; reading?: boolean };
+  buf: symbol;
+  cb: symbol;
+  gen: symbol;
+}
+
+/**
+ * `onread` for a socket that already exists. Node offers `onread` only to sockets it creates for a client
+ * (net.connect, tls.connect), not to those a server accepts; the same three slots of the socket and the
+ * handle's useUserBuffer are set here as its constructor sets them. Undefined when this Node has them
+ * under other names, or the socket already reads into a buffer of its own: then the payload is copied
+ * from the stream as before.
+ */
+function userBufferHooks(stream: Readable): UserBufferHooks | undefined {
+  if (!(stream instanceof net.Socket)) return undefined;
+  const handle = (stream as unknown as { _handle?: UserBufferHooks['handle'] | null })._handle;
+  if (!handle || typeof handle.useUserBuffer !== 'function') return undefined;
+  const own = Object.getOwnPropertySymbols(stream);
+  const find = (name: string): symbol | undefined => own.find((x) => x.description === name);
+  const buf = find('kBuffer');
+  const cb = find('kBufferCb');
+  const gen = find('kBufferGen');
+  if (!buf || !cb || !gen) return undefined;
+  const slots = stream as unknown as Record<symbol, unknown>;
+  if (slots[buf] !== null || slots[cb] !== null || slots[gen] !== null) return undefined;
+  return { handle, buf, cb, gen };
+}
+
+/** Room read into after a stall (or after the pump): what lands there is copied out before the next read. */
+const SCRATCH = 64 * 1024;
 
 export interface LineResult {
   /** The line without `\n`, with every `\r` removed. */
@@ -16,11 +52,23 @@ export interface LineResult {
 /** Longest line readLine() accepts when the caller gives no RequestMeter (a remote node's replies). */
 export const MAX_LINE = 64 * 1024 * 1024;
 
+interface Pumping {
+  sink: PayloadSink;
+  resolve(end: 'eof' | 'stopped'): void;
+  reject(err: Error): void;
+}
+
 export class ByteReader {
   private readonly pending: Buffer[] = [];
   private ended = false;
   private error: Error | undefined;
   private waiter: (() => void) | undefined;
+  /** Set once the socket reads into our buffers (pump); never unset, as Node cannot undo useUserBuffer. */
+  private user: UserBufferHooks | undefined;
+  private scratch: Buffer | undefined;
+  /** The room of the sink the socket reads into next, as handed to Node; undefined: the scratch buffer. */
+  private lent: Buffer | undefined;
+  private pumping: Pumping | undefined;
 
   constructor(private readonly stream: Readable) {
     const wake = (): void => {
@@ -31,16 +79,125 @@ export class ByteReader {
     stream.on('readable', wake);
     stream.on('end', () => {
       this.ended = true;
+      this.settle();
       wake();
     });
     stream.on('close', () => {
       this.ended = true;
+      this.settle();
       wake();
     });
     stream.on('error', (err: Error) => {
       this.error = err;
+      this.settle();
       wake();
     });
+  }
+
+  /**
+   * Puts the rest of the stream into `sink` until EOF ('eof', also when the stream closed: the caller tells
+   * a half-close from a close) or until the sink failed ('stopped'); rejects on a read error. On a socket
+   * the reads land straight in the sink's room (Node's `onread` with a buffer per read): no buffer is
+   * allocated per read and nothing is copied. A read into room the sink did not hand out (the scratch
+   * buffer, after a stall) is copied in. Reading stops while the sink is full: TCP backpressure.
+   */
+  async pump(sink: PayloadSink): Promise<'eof' | 'stopped'> {
+    // What is already here: the bytes after the request line, and what the stream has buffered.
+    for (;;) {
+      if (sink.failed) return 'stopped';
+      let chunk = this.pending.shift();
+      if (chunk === undefined && !this.user) {
+        const c = this.stream.read() as Buffer | string | null;
+        if (c !== null) chunk = typeof c === 'string' ? Buffer.from(c) : c;
+      }
+      if (chunk === undefined) break;
+      if (!sink.push(chunk)) await sink.ready();
+    }
+    if (this.error) throw this.error;
+    if (this.ended || this.stream.readableEnded || this.stream.destroyed) return 'eof';
+    if (!this.user && !this.installUserBuffer()) {
+      for (;;) {
+        if (sink.failed) return 'stopped';
+        const chunk = await this.read();
+        if (chunk === null) return 'eof';
+        if (!sink.push(chunk)) await sink.ready();
+      }
+    }
+    return new Promise((resolve, reject) => {
+      this.pumping = { sink, resolve, reject };
+      this.startReading();
+    });
+  }
+
+  /** Switches the socket to reads into our buffers (see userBufferHooks). Synchronous: no read comes between. */
+  private installUserBuffer(): boolean {
+    const hooks = userBufferHooks(this.stream);
+    if (!hooks) return false;
+    this.scratch = Buffer.allocUnsafeSlow(SCRATCH);
+    const slots = this.stream as unknown as Record<symbol, unknown>;
+    const first = this.nextRoom();
+    slots[hooks.buf] = first;
+    slots[hooks.cb] = (n: number, buf: Buffer): boolean => this.onUserRead(n, buf);
+    slots[hooks.gen] = (): Buffer => this.nextRoom();
+    hooks.handle.useUserBuffer(first);
+    this.user = hooks;
+    return true;
+  }
+
+  /** Where Node reads next: the sink's room while pumping and the sink has some, else the scratch buffer. */
+  private nextRoom(): Buffer {
+    const p = this.pumping;
+    this.lent = p && !p.sink.failed ? p.sink.space() : undefined;
+    return this.lent ?? this.scratch!;
+  }
+
+  /** Node's onread callback: `n` bytes were read into `buf`. False stops reading (readStop). */
+  private onUserRead(n: number, buf: Buffer): boolean {
+    const p = this.pumping;
+    const lent = this.lent;
+    this.lent = undefined;
+    if (!p) {
+      // Not pumping (after the payload: EOF, or input dropped after a failed submit): a copy for read().
+      this.pending.push(Buffer.from(buf.subarray(0, n)));
+      const w = this.waiter;
+      this.waiter = undefined;
+      w?.();
+      return this.pending.length < 16;
+    }
+    // `buf` is the room the sink handed out (zero-copy) or the scratch buffer, refilled by the next read.
+    const more = buf === lent ? p.sink.filled(n) : p.sink.push(buf.subarray(0, n));
+    if (p.sink.failed) {
+      this.pumping = undefined;
+      p.resolve('stopped');
+      return false;
+    }
+    if (!more) {
+      void p.sink.ready().then(() => {
+        if (this.pumping !== p) return;
+        if (p.sink.failed) {
+          this.pumping = undefined;
+          p.resolve('stopped');
+        } else {
+          this.startReading();
+        }
+      });
+    }
+    return more;
+  }
+
+  /** Reads again after a stop (Node's Socket.read restarts a user-buffer handle that is not reading). */
+  private startReading(): void {
+    if (this.stream.destroyed) return;
+    this.stream.read(0);
+  }
+
+  /** The pump ends with the stream. */
+  private settle(): void {
+    const p = this.pumping;
+    if (!p) return;
+    this.pumping = undefined;
+    if (this.error) p.reject(this.error);
+    else p.resolve('eof');
   }
 
   /** The next chunk, or null at end of stream. Rejects on a read error. */

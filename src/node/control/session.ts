@@ -112,6 +112,11 @@ export class ControlSession {
         if (chunk === null && !this.stream.readableEnded) throw new Error('use of closed network connection');
         return chunk;
       },
+      pump: async (sink) => {
+        const end = await this.reader.pump(sink);
+        if (end === 'eof' && !this.stream.readableEnded) throw new Error('use of closed network connection');
+        return end;
+      },
       stillThere: async () => {
         if (this.kind === 'mesh' || !(this.stream instanceof net.Socket)) return undefined;
         const s = this.stream;
