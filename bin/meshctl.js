@@ -22,5 +22,8 @@ if (argv[0] === 'node') {
     else loadBundle(`${dir}/main.cjs`, `${dir}/main.cjs.node-cache`, flags).main(argv).then(finish);
   });
 } else {
-  loadBundle(`${dir}/main.cjs`, `${dir}/main.cjs.cli-cache`).main(argv).then(finish);
+  // `--version`, `status` and `work list` in their plain shapes run from dist/cli-bundle/fast.cjs (src/cli/fast.ts),
+  // without the whole CLI; fastMain returns undefined for any other line.
+  const run = loadBundle(`${dir}/fast.cjs`, `${dir}/fast.cjs.cache`).fastMain(argv) ?? loadBundle(`${dir}/main.cjs`, `${dir}/main.cjs.cli-cache`).main(argv);
+  run.then(finish);
 }

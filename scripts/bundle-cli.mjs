@@ -102,7 +102,7 @@ function sendDynamicImportsOut(result) {
   return result;
 }
 
-const [result] = await Promise.all([
+const [result, , fastResult] = await Promise.all([
   bundle('main', join(root, 'src', 'cli', 'main.ts')),
   // `meshctl node -c FILE` alone (src/cli/node-main.ts): under half of main.cjs to read and deserialise. commander
   // is reached only by the error path (printError's `instanceof CommanderError`): loaded from node_modules then.
@@ -115,19 +115,33 @@ const [result] = await Promise.all([
     lazy: [...LAZY_MODULES, 'commander', 'node:crypto'],
     minify: true,
   }),
+  // `meshctl --version`, `status` and `work list` in their plain shapes (src/cli/fast.ts; issue 13: within 1.15×
+  // `node -e 0`): the run, the factory, the client and the two verbs, no commander (reached only by printError's
+  // `instanceof CommanderError`, which a fast line never throws) and no command tree. yaml stays in node_modules:
+  // these lines never print YAML, and the contexts file reaches it only when quickTree gives up (or through a
+  // context's --config). Built-ins the factory and the client import for other commands wait for their first use:
+  // node:crypto and node:fs/promises (writing the contexts file, TLS files), node:os (`~` in an address),
+  // node:timers/promises (follow, wait), node:module (createRequire of yaml and cli-table3, which Node's ES-module
+  // loader comes with); each costs ~0.5–2 ms to load.
+  bundle('fast', join(root, 'src', 'cli', 'fast.ts'), {
+    external: [...EXTERNAL, 'commander', 'yaml'],
+    lazy: [...LAZY_MODULES, 'commander', 'node:crypto', 'node:fs/promises', 'node:module', 'node:os', 'node:timers/promises'],
+    minify: true,
+  }),
 ]);
 
-// Which sources the bundle holds. esbuild wraps each module in a function named by its path (`__esm` for ours,
-// `__commonJS` for commander), run on first use; the e2e start-up test reads V8's coverage of those functions to
-// check that `--version` and piped `status` run no module they do not use.
-const main = Object.keys(result.metafile.outputs).find((f) => f.endsWith('main.cjs'));
-writeFileSync(join(outdir, 'inputs.json'), JSON.stringify({ inputs: Object.keys(result.metafile.outputs[main].inputs) }, null, 1) + '\n');
+// Which sources the bundles hold (`inputs`: main.cjs, `fast`: fast.cjs). esbuild wraps each module in a function
+// named by its path (`__esm` for ours, `__commonJS` for commander), run on first use; the e2e start-up test reads
+// V8's coverage of those functions to check that `--version` and piped `status` run no module they do not use.
+const inputsOf = (r, name) => Object.keys(r.metafile.outputs[Object.keys(r.metafile.outputs).find((f) => f.endsWith(name))].inputs);
+writeFileSync(join(outdir, 'inputs.json'), JSON.stringify({ inputs: inputsOf(result, 'main.cjs'), fast: inputsOf(fastResult, 'fast.cjs') }, null, 1) + '\n');
 
 /**
  * The code caches bin/meshctl.js compiles the bundle with (bin/code-cache.js): a run that finds none writes one
  * at exit, holding every function it compiled. Made here by the runs that matter most for start-up: a node
- * started from a config file until its control socket answers (node.cjs.cache), and `status` against it
- * (main.cjs.cli-cache). Without them, the first run after a build writes its own. A failure here only costs speed.
+ * started from a config file until its control socket answers (node.cjs.cache), and `status` against it, through
+ * the fast path (fast.cjs.cache) and through the whole CLI (main.cjs.cli-cache). Without them, the first run
+ * after a build writes its own. A failure here only costs speed.
  */
 async function trainCodeCache() {
   const dir = mkdtempSync(join(tmpdir(), 'meshctl-code-cache-'));
@@ -151,11 +165,15 @@ async function trainCodeCache() {
       if (node.exitCode !== null || Date.now() > deadline) throw new Error(`the node did not start: ${log.trim()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    const status = spawnSync(process.execPath, [bin, '-s', socket, 'status'], { env, encoding: 'utf8', timeout: 20_000 });
-    if (status.status !== 0) throw new Error(`status failed: ${status.stderr.trim()}`);
+    // `status` runs from fast.cjs (src/cli/fast.ts); `status --wide` is not one of its lines, so it goes through the
+    // whole CLI, which every command other than the fast path's uses.
+    for (const line of [['status'], ['status', '--wide']]) {
+      const r = spawnSync(process.execPath, [bin, '-s', socket, ...line], { env, encoding: 'utf8', timeout: 20_000 });
+      if (r.status !== 0) throw new Error(`${line.join(' ')} failed: ${r.stderr.trim()}`);
+    }
     node.kill('SIGTERM');
     await exited;
-    for (const f of ['node.cjs.cache', 'main.cjs.cli-cache']) if (!existsSync(join(outdir, f))) throw new Error(`no ${f} written`);
+    for (const f of ['node.cjs.cache', 'fast.cjs.cache', 'main.cjs.cli-cache']) if (!existsSync(join(outdir, f))) throw new Error(`no ${f} written`);
   } catch (err) {
     console.error(`bundle-cli: no code cache made (${err.message}); the first run after this build makes it`);
     if (node && node.exitCode === null) node.kill('SIGKILL');

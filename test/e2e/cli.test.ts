@@ -147,9 +147,10 @@ describe('e2e - basics', () => {
 describe('e2e - start-up', () => {
   /**
    * Modules of interest that a run of meshctl runs, read from V8's coverage (NODE_V8_COVERAGE): every file Node
-   * loaded (external packages such as cli-table3 or @peculiar/x509), and inside dist/cli-bundle/main.cjs the module
-   * wrappers esbuild names by source path that were called. A bundled source without a wrapper runs at load
-   * (dist/cli-bundle/inputs.json, written by scripts/bundle-cli.mjs, lists them all).
+   * loaded (external packages such as cli-table3 or @peculiar/x509), and inside dist/cli-bundle/main.cjs and
+   * fast.cjs (the fast path of --version, status and work list) the module wrappers esbuild names by source path
+   * that were called. A bundled source without a wrapper runs at load (dist/cli-bundle/inputs.json, written by
+   * scripts/bundle-cli.mjs, lists them all).
    */
   async function loaded(args: string[], env: Record<string, string> = {}): Promise<string[]> {
     const cov = await mkdtemp(join(dir, 'cov-'));
@@ -162,18 +163,20 @@ describe('e2e - start-up', () => {
       child.stderr.resume();
       child.on('close', () => resolve());
     });
-    const { inputs } = JSON.parse(await readFile(join(ROOT, 'dist', 'cli-bundle', 'inputs.json'), 'utf8')) as { inputs: string[] };
-    const bundled = new Set(inputs);
+    const lists = JSON.parse(await readFile(join(ROOT, 'dist', 'cli-bundle', 'inputs.json'), 'utf8')) as { inputs: string[]; fast: string[] };
     const sources: string[] = [];
     for (const file of await readdir(cov)) {
       const report = JSON.parse(await readFile(join(cov, file), 'utf8')) as {
         result: { url: string; functions: { functionName: string; ranges: { count: number }[] }[] }[];
       };
       for (const script of report.result) {
-        if (!script.url.endsWith('/dist/cli-bundle/main.cjs')) {
+        const bundle = /\/dist\/cli-bundle\/(main|fast)\.cjs$/.exec(script.url)?.[1];
+        if (bundle === undefined) {
           sources.push(script.url);
           continue;
         }
+        const inputs = bundle === 'fast' ? lists.fast : lists.inputs;
+        const bundled = new Set(inputs);
         const wrapped = new Set<string>();
         for (const fn of script.functions) {
           if (!bundled.has(fn.functionName)) continue;
