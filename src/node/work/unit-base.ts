@@ -10,6 +10,9 @@ import { goMarshal, goQuote } from '../../protocol/go-json.js';
 import type { NodeLogger } from '../logger.js';
 import { writeStatusFile, type StatusFileData } from './status.js';
 
+/** One settled promise for every unit's idle chains (a promise each was ~40 bytes a unit, 100k units on disk). */
+export const SETTLED: Promise<void> = Promise.resolve();
+
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 /** Outcome of cancel/release: done now, or left to a background retry (Receptor's ErrPending). */
@@ -31,6 +34,11 @@ export abstract class UnitBase extends EventEmitter {
    */
   private published: StatusFileData;
   protected current: StatusFileData;
+  /**
+   * Told once the unit is released (its directory gone), before the 'released' event: how the Workceptor forgets
+   * it. One function shared by every unit, not a `once` listener each (~250 bytes a unit, 25 MB for 100k on disk).
+   */
+  forget: ((unit: UnitBase) => void) | undefined;
   /** Set once release removed the unit: followers stop, nothing is written any more. */
   released = false;
   /** Set while release removes the directory: later status changes are not written (nor recreate it). */
@@ -38,7 +46,7 @@ export abstract class UnitBase extends EventEmitter {
 
   protected readonly logger: NodeLogger;
   private seq = 0;
-  protected saveChain: Promise<void> = Promise.resolve();
+  protected saveChain: Promise<void> = SETTLED;
 
   constructor(opts: UnitBaseOptions) {
     super();
@@ -86,7 +94,8 @@ export abstract class UnitBase extends EventEmitter {
   listEntry(): string {
     const s = this.published;
     if (this.entryFor !== s) {
-      this.entryText = goQuote(this.id) + ':' + this.replyJson();
+      const text = goQuote(this.id) + ':' + this.replyJson();
+      this.entryText = flatten(text);
       this.entryFor = s;
     }
     return this.entryText;
@@ -209,8 +218,22 @@ export abstract class UnitBase extends EventEmitter {
     this.released = true;
     this.onReleased();
     this.bump();
+    this.forget?.(this);
     this.emit('released');
   }
+}
+
+/** Where flatten's conversions go: stored, so the optimiser cannot drop them as unused. */
+let flattenSink = 0;
+
+/**
+ * `s` made one flat string in place. A text built by a dozen concatenations is a tree of V8 cons strings: a
+ * list entry of 122 characters took ~630 bytes of heap. Converting it to a number flattens it (the flatstr
+ * package's trick): ~170 bytes, 46 MB less for a listed node with 100k units.
+ */
+function flatten(s: string): string {
+  flattenSink = Number(s);
+  return s;
 }
 
 const isGone = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';

@@ -39,7 +39,7 @@ import {
   type CommandExtraData,
   type StatusFileData,
 } from './status.js';
-import { delay, UnitBase, type UnitOpOutcome } from './unit-base.js';
+import { delay, SETTLED, UnitBase, type UnitOpOutcome } from './unit-base.js';
 
 export interface WorkUnitOptions {
   id: string;
@@ -92,8 +92,8 @@ export class WorkUnit extends UnitBase {
   private phase: Phase = 'new';
   /** The program's PID, also its process group. */
   private pid = 0;
-  private starting: Promise<void> = Promise.resolve();
-  private exited: Promise<void> = Promise.resolve();
+  private starting: Promise<void> = SETTLED;
+  private exited: Promise<void> = SETTLED;
   private stopReason: 'cancel' | 'shutdown' | undefined;
   /**
    * Set at node shutdown: watchers of a program left running stop. A flag, not an AbortController: abort()

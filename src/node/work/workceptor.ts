@@ -119,15 +119,17 @@ export class Workceptor {
   private track<T extends AnyUnit>(unit: T): T {
     this.units.set(unit.id, unit);
     this.sortedIds = undefined;
-    // A unit forgets itself once released (remote units may finish releasing in the background).
-    unit.once('released', () => {
-      if (this.units.get(unit.id) === unit) {
-        this.units.delete(unit.id);
-        this.sortedIds = undefined;
-      }
-    });
+    // A unit is forgotten once released (remote units may finish releasing in the background).
+    unit.forget = this.forgetUnit;
     return unit;
   }
+
+  private readonly forgetUnit = (unit: UnitBase): void => {
+    if (this.units.get(unit.id) === unit) {
+      this.units.delete(unit.id);
+      this.sortedIds = undefined;
+    }
+  };
 
   /** Work types in registration order, for status advertisements. */
   workCommands(): { WorkType: string; Secure: boolean }[] {
