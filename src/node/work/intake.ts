@@ -129,18 +129,23 @@ export class StdinSink implements PayloadSink {
   }
 
   space(): Buffer | undefined {
-    if (this.failed || this.overflow.length > 0) return undefined;
-    if (this.cur === undefined) {
-      this.cur = this.take();
-      this.fill = 0;
-    }
-    return this.cur?.subarray(this.fill);
+    return this.hasRoom() ? this.cur!.subarray(this.fill) : undefined;
   }
 
   filled(n: number): boolean {
     this.fill += n;
     if (this.cur!.length - this.fill < this.minRoom) this.rotate();
-    return this.space() !== undefined;
+    return this.hasRoom();
+  }
+
+  /** True when `cur` has room (taking a free block if need be); no view is made (one per read is enough). */
+  private hasRoom(): boolean {
+    if (this.failed || this.overflow.length > 0) return false;
+    if (this.cur === undefined) {
+      this.cur = this.take();
+      this.fill = 0;
+    }
+    return this.cur !== undefined;
   }
 
   push(bytes: Buffer): boolean {
@@ -160,11 +165,11 @@ export class StdinSink implements PayloadSink {
       this.fill += n;
       if (this.cur.length - this.fill < this.minRoom) this.rotate();
     }
-    return this.space() !== undefined;
+    return this.hasRoom();
   }
 
   ready(): Promise<void> {
-    if (this.space() !== undefined || this.failed) return Promise.resolve();
+    if (this.hasRoom() || this.failed) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
