@@ -155,6 +155,9 @@ export interface UnitFilter {
 }
 
 export function filterUnits(list: WorkList, f: UnitFilter): WorkList {
+  // No filter, the common case: the list itself. Copying it unit by unit took 0.6 s of a 74 MB `work list` reply
+  // (bench/big-reply.js, issue 13).
+  if (!f.states?.length && !f.workTypes?.length) return list;
   const out: WorkList = {};
   for (const [id, st] of Object.entries(list)) {
     if (f.states?.length && !f.states.includes(st.State)) continue;
