@@ -21,13 +21,16 @@ const TARGET_RSS_MIB = 45;
 // The child's own rusage from wait4(2): peak RSS (ru_maxrss, KiB) and CPU time to the microsecond. GNU time's
 // `%U %S` count in hundredths of a second, too coarse for a 60 ms process; its `%M` is the same ru_maxrss.
 const WAIT4 = `import os, sys
-pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ, file_actions=[(os.POSIX_SPAWN_OPEN, 1, '/dev/null', os.O_WRONLY, 0)])
+pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ, file_actions=[(os.POSIX_SPAWN_OPEN, 1, '/dev/null', os.O_WRONLY, 0)])
 _, st, ru = os.wait4(pid, 0)
 print(ru.ru_maxrss, (ru.ru_utime + ru.ru_stime) * 1000)
 sys.exit(os.waitstatus_to_exitcode(st))`;
 
-/** `[peak RSS KiB, CPU ms or NaN]` of one run of `cmd args`: python3's wait4, else /usr/bin/time (RSS only). */
-function rusageOnce(cmd, args, how, out) {
+/**
+ * `[peak RSS KiB, CPU ms or NaN]` of one run of `cmd args` (stdout to /dev/null): python3's wait4 (`how` 'python3'),
+ * or /usr/bin/time writing to the file `out` (RSS only). Also used by bench/big-reply.js.
+ */
+export function rusageOnce(cmd, args, how, out) {
   const r =
     how === 'python3'
       ? spawnSync('python3', ['-c', WAIT4, cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 })
@@ -41,8 +44,13 @@ function rusageOnce(cmd, args, how, out) {
  * Peak RSS (MiB) and CPU time (ms) of each command, medians of `runs` interleaved rounds; null when neither python3
  * nor /usr/bin/time is installed.
  */
+/** How rusageOnce can measure here: 'python3', 'time' (/usr/bin/time, RSS only) or null. */
+export function rusageTool() {
+  return which('python3') ? 'python3' : existsSync(TIME) ? 'time' : null;
+}
+
 function memoryAndCpu(cmds, { runs }) {
-  const how = which('python3') ? 'python3' : existsSync(TIME) ? 'time' : null;
+  const how = rusageTool();
   if (!how) return null;
   const tmp = tempDir('meshctl-bench-startup-time-');
   try {
