@@ -16,6 +16,9 @@ import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { cleanupAll, fmt, GiB, machineLine, measure, median, memoryOf, MiB, RawSession, receptorBin, release, startNode, submitNoPayload, waitStatus, which, writeSection } from './lib.js';
 
+/** The peers this bench compares against (bench/run.js names the benches that lose figures when one is missing). */
+export const uses = ['receptor', 'socat'];
+
 const SOCAT_BUF = '131072';
 const REQUEST = 'work submit localhost sink';
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
