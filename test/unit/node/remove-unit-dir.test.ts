@@ -1,6 +1,7 @@
-// removeUnitDir (unit-base.ts) removes a unit's directory with synchronous readdir/unlink/rmdir instead of fs.rm's
-// walk through the threadpool (issue 13: releasing 10k units took 3 times receptor's time). It must still remove
-// what `rm -r` (force) removed: the usual files, a directory a program made inside, a directory already gone.
+// removeUnitDir (unit-base.ts) removes a unit directory by unlinking the files a unit holds and rmdir, synchronously,
+// instead of fs.rm's walk through the threadpool (issue 13: releasing 10k units took 3 times receptor's time). It
+// must still remove what `rm -r` (force) removed: the usual files, files and directories a program made inside, a
+// directory already gone.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
