@@ -10,6 +10,8 @@
 // - socat: sends `work list`, reads to EOF and discards: the floor for any client,
 // - Node's floor for meshctl's job (NODE_FLOOR below): read, JSON.parse, JSON.stringify(…, null, 2), write.
 // Target: meshctl within 1.5× socat.
+// A second scenario (realNodes below) asks real nodes, `meshctl node` and receptor 1.6.5, for the same size of reply
+// built from units on disk, as the issue measured it; socat's time there includes the node's building of the reply.
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
@@ -315,7 +317,7 @@ async function startWithUnits(kind, datadir, n, listMs) {
 
 async function realNodes(smoke) {
   const n = smoke ? 500 : Number(process.env.BENCH_BIG_REPLY_UNITS) || 10_000;
-  const detailSize = smoke ? 100 : Number(process.env.BENCH_BIG_REPLY_DETAIL) || 7_200;
+  const detailSize = smoke ? 100 : Number(process.env.BENCH_BIG_REPLY_DETAIL) || 6_870;
   const rounds = smoke ? 1 : Number(process.env.BENCH_BIG_REPLY_ROUNDS) || 5;
   const listMs = 30_000 + n * 5;
   const p = peers();
@@ -362,15 +364,16 @@ async function realNodes(smoke) {
       cmds.push([`${k}:json`, process.execPath, [MESHCTL, '-s', socket, 'work', 'list', '--json']]);
       cmds.push([`${k}:plain`, process.execPath, [MESHCTL, '-s', socket, 'work', 'list']]);
       if (p.receptorctl) cmds.push([`${k}:receptorctl`, p.receptorctl.path, ['--socket', socket, 'work', 'list']]);
+      cmds.push([`${k}:floor`, process.execPath, ['-e', NODE_FLOOR, socket]]);
     }
     // Every command of both nodes once a round, the order rotating; the checks above were the warm-up.
     const timed = Object.fromEntries(timeInterleaved(cmds, { runs: rounds, warmup: 0 }));
-    const label = { socat: 'socat (send `work list`, read to EOF)', json: '`meshctl work list --json`', plain: '`meshctl work list`', receptorctl: '`receptorctl work list`' };
+    const label = { socat: 'socat (send `work list`, read to EOF)', json: '`meshctl work list --json`', plain: '`meshctl work list`', receptorctl: '`receptorctl work list`', floor: 'Node floor (parse, indent, write: no checks)' };
     const rows = [];
     const targets = [];
     for (const k of kinds) {
       const base = timed[`${k}:socat`]?.median;
-      for (const c of ['socat', 'json', 'plain', 'receptorctl']) {
+      for (const c of ['socat', 'json', 'plain', 'receptorctl', 'floor']) {
         const r = timed[`${k}:${c}`];
         if (!r) continue;
         rows.push(`| ${name(k)} | ${label[c]} | ${(r.median / 1000).toFixed(2)} | ${base ? `${(r.median / base).toFixed(2)}×` : '–'} | ${(r.min / 1000).toFixed(2)}–${(r.max / 1000).toFixed(2)} | ${r.runs} |`);
@@ -381,7 +384,7 @@ async function realNodes(smoke) {
       targets.push({
         target: `${mb} MB \`work list\` reply from ${name(k)} (${n.toLocaleString('en-US')} units on disk) within ${TARGET}× socat (issue 13)`,
         measured: base
-          ? `\`meshctl work list\` ${(t / base).toFixed(2)}×, \`--json\` ${(j / base).toFixed(2)}× (${(t / 1000).toFixed(2)} s, ${(j / 1000).toFixed(2)} s against socat's ${(base / 1000).toFixed(2)} s, medians of ${rounds} interleaved rounds, both nodes in one run)`
+          ? `\`meshctl work list\` ${(t / base).toFixed(2)}×, \`--json\` ${(j / base).toFixed(2)}× (${(t / 1000).toFixed(2)} s, ${(j / 1000).toFixed(2)} s against socat's ${(base / 1000).toFixed(2)} s, medians of ${rounds} interleaved rounds, both nodes in one run); Node's floor for parse + indent + write ${(timed[`${k}:floor`].median / base).toFixed(2)}×`
           : `\`meshctl work list\` ${(t / 1000).toFixed(2)} s, \`--json\` ${(j / 1000).toFixed(2)} s; socat not installed, no ratio`,
         met: base ? (Math.max(t, j) / base <= TARGET ? 'yes' : 'no') : 'measured',
       });
@@ -403,7 +406,7 @@ async function realNodes(smoke) {
       '',
       `${n.toLocaleString('en-US')} finished \`cat\` units on disk in receptor's layout (bench/node-units.js writeUnits, every tenth Failed), each status file's Detail ${detailSize.toLocaleString('en-US')} characters of play output (quotes and newlines for JSON to escape), one copy per node under ${unitsRoot()}. ` +
         `\`meshctl node\`${p.receptor ? ' and receptor 1.6.5 run side by side' : ' runs'}; once a \`work list\` names every unit, each client asks on a fresh session, stdout to /dev/null, every command of ${kinds.length > 1 ? 'both nodes' : 'the node'} once a round in rotating order (${rounds} round${rounds > 1 ? 's' : ''}, medians of wall time). ` +
-        `socat's time is the node's building and sending of the reply, the floor for any client of that node. The machine is shared: read the ratios of one run rather than the absolute times. Machine: ${machineLine()}.`,
+        `socat's time is the node's building and sending of the reply, the floor for any client of that node; the Node floor (NODE_FLOOR above) is that of a Node client printing the reply as JSON. The machine is shared: read the ratios of one run rather than the absolute times. Machine: ${machineLine()}.`,
       'Reproduce: `npm run bench -- big-reply` (BENCH_BIG_REPLY_UNITS=N, BENCH_BIG_REPLY_DETAIL=CHARS, BENCH_BIG_REPLY_ROUNDS=N; BENCH_UNITS_DIR=DIR for the unit trees).',
       ...(missing.length ? ['', ...missing] : []),
       '',
