@@ -112,6 +112,16 @@ describe('work list --all-nodes render', () => {
     expect(Object.keys(filterUnits(a, {}))).toEqual(['u1', 'u2']);
   });
 
+  it('work list render - a unit called __proto__ survives --state and --work-type (it stays a key of the filtered copy)', () => {
+    // JSON.parse makes `__proto__` an own key, as the client's reply parsing does; a plain `{}` copy made it the
+    // prototype instead, and the unit vanished from filtered lists only.
+    const list = JSON.parse(`{"__proto__": ${JSON.stringify(a.u1)}, "u2": ${JSON.stringify(a.u2)}}`) as WorkList;
+    const kept = filterUnits(list, { states: [a.u1!.State] });
+    expect(Object.keys(kept)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(kept, '__proto__')?.value).toEqual(a.u1);
+    expect(Object.keys(filterUnits(list, { workTypes: [a.u1!.WorkType, a.u2!.WorkType] }))).toEqual(['__proto__', 'u2']);
+  });
+
   it('work list --all-nodes render - the document is keyed by node: its units, or the error', () => {
     const doc = allNodesWorkDoc(results, { workTypes: ['cat'] });
     expect(doc).toEqual({ a: { units: { u1: a.u1 } }, b: { units: { u3: b.u3 } }, c: { error: { code: 'ETIMEDOUT', message: "node 'c' did not answer within 5s" } } });
