@@ -26,7 +26,7 @@ function stampOf(stat) {
  * Requires `file`, compiled with the code cache `cacheFile`. `flags`: V8 flags the caller sets before the bundle
  * compiles (they are part of what V8 checks, so a cache is only ever made and used under the same flags).
  */
-function loadBundle(file, cacheFile, { flags } = {}) {
+function loadBundle(file, cacheFile, { flags, writeIf } = {}) {
   if (flags) require('node:v8').setFlagsFromString(flags);
   const vm = require('node:vm');
   if (process.sourceMapsEnabled || process.env.NODE_V8_COVERAGE) return require(file);
@@ -42,8 +42,12 @@ function loadBundle(file, cacheFile, { flags } = {}) {
   // Module.wrap's text, plus the bundle's import(): node:module itself is not loaded for it (~1 ms).
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __meshctlImport) { ${source}\n});`, { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
-    // At exit the cache holds every function this run compiled, not only the top level.
-    process.once('exit', () => writeCache(script, cacheFile, stamp));
+    // At exit the cache holds every function this run compiled, not only the top level. `writeIf`: a cache that
+    // V8 accepts is never remade, so a bundle that only some lines run (fast.cjs) keeps a cache only from a run
+    // that used it; one from a run that passed the line on would hold little more than the top level.
+    process.once('exit', () => {
+      if (!writeIf || writeIf()) writeCache(script, cacheFile, stamp);
+    });
   }
   const mod = { exports: {}, id: file, filename: file, loaded: false };
   // This file's require: the bundles' externals are packages, found from bin/ as from dist/cli-bundle/ (the

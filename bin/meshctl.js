@@ -23,7 +23,18 @@ if (argv[0] === 'node') {
   });
 } else {
   // `--version`, `status` and `work list` in their plain shapes run from dist/cli-bundle/fast.cjs (src/cli/fast.ts),
-  // without the whole CLI; fastMain returns undefined for any other line.
-  const run = loadBundle(`${dir}/fast.cjs`, `${dir}/fast.cjs.cache`).fastMain(argv) ?? loadBundle(`${dir}/main.cjs`, `${dir}/main.cjs.cli-cache`).main(argv);
+  // without the whole CLI; fastMain returns undefined for any other line. Its code cache is written only by a run
+  // of `status` or `work list` (the build trains it with `status`): `--version` or a line passed on compiles
+  // little of it. A build older than fast.cjs, or one being rebuilt, runs the whole CLI instead.
+  let trains = false;
+  let fast;
+  try {
+    fast = loadBundle(`${dir}/fast.cjs`, `${dir}/fast.cjs.cache`, { writeIf: () => trains });
+  } catch (err) {
+    if (err?.code !== 'ENOENT') throw err;
+  }
+  let run = fast?.fastMain(argv);
+  if (run) trains = argv.length > 1 || (argv[0] !== '--version' && argv[0] !== '-V');
+  run ??= loadBundle(`${dir}/main.cjs`, `${dir}/main.cjs.cli-cache`).main(argv);
   run.then(finish);
 }

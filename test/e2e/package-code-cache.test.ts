@@ -61,10 +61,39 @@ describe('package code cache', () => {
     const again = spawnSync(process.execPath, [bin, 'node', '-c', bad], { encoding: 'utf8', env, timeout: 20_000 });
     expect({ code: again.status, err: again.stderr }).toEqual({ code: first.status, err: first.stderr });
 
-    // The whole CLI (main.cjs).
+    // The CLI's fast path (fast.cjs) keeps a cache only from a run of `status` or `work list`: a V8-accepted cache is
+    // never remade, and one written by `--version` or by a line it passes on to main.cjs would hold little of it.
+    const fastCache = path.join(bundles, 'fast.cjs.cache');
     const version = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8', env, timeout: 20_000 });
     expect(version.status, version.stderr).toBe(0);
     expect(version.stdout).toMatch(/\d+\.\d+\.\d+/);
+    expect(existsSync(fastCache)).toBe(false);
+    // The whole CLI (main.cjs) writes its own cache.
+    const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8', env, timeout: 20_000 });
+    expect(help.status, help.stderr).toBe(0);
     expect(existsSync(path.join(bundles, 'main.cjs.cli-cache'))).toBe(true);
+    expect(existsSync(fastCache)).toBe(false);
+    const status = spawnSync(process.execPath, [bin, '-s', path.join(dir, 'no-such.sock'), 'status'], { encoding: 'utf8', env, timeout: 20_000 });
+    expect(status.stderr).toMatch(/^meshctl: .*no-such\.sock/);
+    expect(existsSync(fastCache)).toBe(true);
+    const again2 = spawnSync(process.execPath, [bin, '-s', path.join(dir, 'no-such.sock'), 'status'], { encoding: 'utf8', env, timeout: 20_000 });
+    expect({ code: again2.status, err: again2.stderr }).toEqual({ code: status.status, err: status.stderr });
+  });
+
+  it('package code cache - a build without fast.cjs (older, or being rebuilt) runs every line through the whole CLI', () => {
+    const pkg = path.join(dir, 'nofast');
+    mkdirSync(path.join(pkg, 'dist'), { recursive: true });
+    cpSync(path.join(ROOT, 'bin'), path.join(pkg, 'bin'), { recursive: true });
+    cpSync(path.join(ROOT, 'dist', 'cli-bundle'), path.join(pkg, 'dist', 'cli-bundle'), { recursive: true, filter: (src) => !path.basename(src).startsWith('fast.cjs') });
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'));
+    const bin = path.join(pkg, 'bin', 'meshctl.js');
+    const full = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'meshctl.js'), '-s', path.join(dir, 'no-such.sock'), 'status'], { encoding: 'utf8', timeout: 20_000 });
+    for (const [args, want] of [
+      [['--version'], { code: 0, out: spawnSync(process.execPath, [path.join(ROOT, 'bin', 'meshctl.js'), '--version'], { encoding: 'utf8' }).stdout, err: '' }],
+      [['-s', path.join(dir, 'no-such.sock'), 'status'], { code: full.status, out: full.stdout, err: full.stderr }],
+    ] as const) {
+      const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 20_000 });
+      expect({ code: r.status, out: r.stdout, err: r.stderr }, args.join(' ')).toEqual(want);
+    }
   });
 });
