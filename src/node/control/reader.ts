@@ -24,8 +24,8 @@ interface UserBufferHooks {
  * under other names, or the socket already reads into a buffer of its own: then the payload is copied
  * from the stream as before.
  */
-function userBufferHooks(stream: Readable): UserBufferHooks | undefined {
-  if (!(stream instanceof net.Socket)) return undefined;
+export function userBufferHooks(stream: Readable): UserBufferHooks | undefined {
+  if (!readerTesting.userBuffer || !(stream instanceof net.Socket)) return undefined;
   const handle = (stream as unknown as { _handle?: UserBufferHooks['handle'] | null })._handle;
   if (!handle || typeof handle.useUserBuffer !== 'function') return undefined;
   const own = Object.getOwnPropertySymbols(stream);
@@ -38,6 +38,12 @@ function userBufferHooks(stream: Readable): UserBufferHooks | undefined {
   if (slots[buf] !== null || slots[cb] !== null || slots[gen] !== null) return undefined;
   return { handle, buf, cb, gen };
 }
+
+/**
+ * Test seam: `userBuffer: false` makes userBufferHooks find nothing, so a payload goes through the copying
+ * fallback; `installs` counts the sockets switched to reads into the sink (the fast path is in use).
+ */
+export const readerTesting = { userBuffer: true, installs: 0 };
 
 /** Room read into after a stall (or after the pump): what lands there is copied out before the next read. */
 const SCRATCH = 64 * 1024;
@@ -123,10 +129,29 @@ export class ByteReader {
         if (!sink.push(chunk)) await sink.ready();
       }
     }
-    return new Promise((resolve, reject) => {
-      this.pumping = { sink, resolve, reject };
-      this.startReading();
-    });
+    // After a stall the sink writes the block the socket would read into next: point the socket elsewhere.
+    sink.reclaim = () => this.reclaim();
+    try {
+      return await new Promise<'eof' | 'stopped'>((resolve, reject) => {
+        this.pumping = { sink, resolve, reject };
+        this.startReading();
+      });
+    } finally {
+      sink.reclaim = undefined;
+    }
+  }
+
+  /**
+   * The socket reads into the scratch buffer from now on, not into the room the sink lent (nextRoom). Node
+   * takes the next read's buffer only from onread's return value or useUserBuffer; the latter adds a small
+   * listener to the handle each time (freed with it), once per stall at most.
+   */
+  private reclaim(): void {
+    const hooks = this.user;
+    if (!hooks || this.lent === undefined || this.stream.destroyed) return;
+    this.lent = undefined;
+    (this.stream as unknown as Record<symbol, unknown>)[hooks.buf] = this.scratch;
+    hooks.handle.useUserBuffer(this.scratch!);
   }
 
   /** Switches the socket to reads into our buffers (see userBufferHooks). Synchronous: no read comes between. */
@@ -141,6 +166,7 @@ export class ByteReader {
     slots[hooks.gen] = (): Buffer => this.nextRoom();
     hooks.handle.useUserBuffer(first);
     this.user = hooks;
+    readerTesting.installs++;
     return true;
   }
 

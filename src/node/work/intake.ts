@@ -14,6 +14,10 @@
 // few reused blocks (on a socket, by Node itself: see PayloadConnection.pump) and each full block is
 // written while the next fills; a block is read into again only once its write is over, and reading
 // stops while every block is taken, so memory stays flat (a few MiB) however large the payload.
+// A client that stops sending without half-closing must not pin a block per connection, nor keep its bytes
+// out of the file: after IDLE_MS without a read the part-filled block is written (the connection first
+// takes back the room it was lent, PayloadSink.reclaim) and, once the writes are over, the free blocks
+// are dropped; the next read allocates again.
 import { open, type FileHandle } from 'node:fs/promises';
 import { CommandError } from './command-error.js';
 import { errnoText } from './lookpath.js';
@@ -58,6 +62,12 @@ export interface PayloadSink {
   ready(): Promise<void>;
   /** A write to the file failed: read no further. */
   readonly failed: boolean;
+  /**
+   * Set by a connection that reads straight into `space()`: called (synchronously) before the sink takes
+   * back the room it handed out, to write it after a stall. The connection must then read elsewhere and
+   * report those bytes with `push`, never with `filled`. Without it, handed-out room is never taken back.
+   */
+  reclaim?: (() => void) | undefined;
 }
 
 /** The payload did not arrive whole; the unit is Failed. The connection must not be read any further. */
@@ -89,6 +99,8 @@ const BLOCK = 1024 * 1024;
 const BLOCKS = 3;
 /** A block with less room than this is written out rather than read into: the reads would be small. */
 const MIN_ROOM = 64 * 1024;
+/** No read for this long: write the part-filled block and drop the free ones (a stalled client). */
+const IDLE_MS = 75;
 
 /** What StdinSink writes to: a FileHandle (tests slow its writes down). */
 export interface SinkFile {
@@ -114,6 +126,17 @@ export class StdinSink implements PayloadSink {
   private overflow: Buffer[] = [];
 
   private readonly minRoom: number;
+  reclaim: (() => void) | undefined;
+  /** `space()` handed out room that no `filled` has reported yet. */
+  private lentOut = false;
+  /** Reads so far (filled/push calls): the idle timer compares it with what it saw when armed. */
+  private reads = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idleSeen = 0;
+  /** No read since the last idle flush: drop free blocks once the writes are over. */
+  private idle = false;
+  /** Closed (finish/abort): no idle flush any more. */
+  private done = false;
 
   constructor(
     private readonly file: SinkFile,
@@ -129,10 +152,14 @@ export class StdinSink implements PayloadSink {
   }
 
   space(): Buffer | undefined {
-    return this.hasRoom() ? this.cur!.subarray(this.fill) : undefined;
+    if (!this.hasRoom()) return undefined;
+    this.lentOut = true;
+    return this.cur!.subarray(this.fill);
   }
 
   filled(n: number): boolean {
+    this.lentOut = false;
+    this.active();
     this.fill += n;
     if (this.cur!.length - this.fill < this.minRoom) this.rotate();
     return this.hasRoom();
@@ -149,6 +176,7 @@ export class StdinSink implements PayloadSink {
   }
 
   push(bytes: Buffer): boolean {
+    this.active();
     for (let off = 0; off < bytes.length && !this.failed; ) {
       if (this.cur === undefined && this.overflow.length === 0) {
         this.cur = this.take();
@@ -173,8 +201,55 @@ export class StdinSink implements PayloadSink {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** A read arrived: arm the idle timer (one per IDLE_MS at most, not one per read). */
+  private active(): void {
+    this.reads++;
+    this.idle = false;
+    if (this.idleTimer === undefined && !this.done) {
+      this.idleSeen = this.reads;
+      this.idleTimer = setTimeout(() => this.onIdleTimer(), IDLE_MS);
+      this.idleTimer.unref();
+    }
+  }
+
+  private onIdleTimer(): void {
+    this.idleTimer = undefined;
+    if (this.done || this.failed) return;
+    if (this.reads !== this.idleSeen) {
+      // Reads came since it was armed: look again later.
+      this.idleSeen = this.reads;
+      this.idleTimer = setTimeout(() => this.onIdleTimer(), IDLE_MS);
+      this.idleTimer.unref();
+      return;
+    }
+    // Room the connection still reads into is taken back first; without a way to, the block stays.
+    if (this.lentOut) {
+      if (!this.reclaim) return;
+      this.reclaim();
+      this.lentOut = false;
+    }
+    this.idle = true;
+    // Bytes waiting for a block (overflow) are written when one frees up: drain() sees to it.
+    if (this.cur !== undefined && this.overflow.length === 0) this.rotate();
+    if (this.writing === undefined) this.trim();
+  }
+
+  /** Drops the free blocks of an idle sink (allocated again on the next read). */
+  private trim(): void {
+    if (!this.idle) return;
+    this.blocks -= this.free.length;
+    this.free.length = 0;
+  }
+
+  private stopIdle(): void {
+    this.done = true;
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
   /** Writes what is left and waits for every write; `failure` then says how it went. */
   async finish(): Promise<void> {
+    this.stopIdle();
     for (;;) {
       if (this.writing) await this.writing;
       else if (this.failed) break;
@@ -185,6 +260,7 @@ export class StdinSink implements PayloadSink {
 
   /** Drops what is not written yet and waits for the write under way (the file is closed next). */
   async abort(): Promise<void> {
+    this.stopIdle();
     this.queue.length = 0;
     this.overflow = [];
     this.cur = undefined;
@@ -236,6 +312,7 @@ export class StdinSink implements PayloadSink {
       for (const w of ws) w();
     }
     this.writing = undefined;
+    this.trim();
   }
 }
 
