@@ -58,6 +58,25 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
   }
 }
 
+/** Waits until receptor `r` routes to the probe; its only connection is the probe at `cost`; `ping`: it pings the probe. */
+async function expectProbeJoined(r: RunningReceptor, cost: number, { ping = false } = {}): Promise<Status> {
+  const st = await until(
+    'receptor status with the probe',
+    async () => {
+      const s = await status(r);
+      return s.RoutingTable[PROBE] ? s : undefined;
+    },
+    30_000,
+    r.log,
+  );
+  expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: cost }]);
+  if (ping) {
+    const reply = JSON.parse(await rawCommand(r.socketPath, JSON.stringify({ command: 'ping', target: PROBE }))) as Record<string, unknown>;
+    expect(reply).toMatchObject({ Success: true, From: PROBE });
+  }
+  return st;
+}
+
 /**
  * The node the test plays, `meshctl-probe`, with the codec alone: its links, its name table, its routing
  * updates (listing every link at its cost), ping answers, and (as a hop) receptor's relaying rules:
@@ -427,18 +446,7 @@ describe('netceptor wire vs receptor 1.6.5', () => {
     const p = await accepted;
     probes.push(p);
     p.start();
-    const st = await until(
-      'receptor status with the probe',
-      async () => {
-        const s = await status(r);
-        return s.RoutingTable[PROBE] ? s : undefined;
-      },
-      30_000,
-      r.log,
-    );
-    expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: 1.5 }]);
-    const ping = JSON.parse(await rawCommand(r.socketPath, JSON.stringify({ command: 'ping', target: PROBE }))) as Record<string, unknown>;
-    expect(ping).toMatchObject({ Success: true, From: PROBE });
+    await expectProbeJoined(r, 1.5, { ping: true });
   });
 
   it('netceptor wire - the probe as the hop between two receptors relays routes, adverts, ping, traceroute and remote work', async () => {
@@ -518,19 +526,8 @@ describe('netceptor wire vs receptor 1.6.5', () => {
       const p = backend === 'ws' ? await until('ws listener', () => dialWs(port, 3).catch(() => undefined), 20_000, r.log) : dialUdp(port, 3);
       probes.push(p);
       p.start();
-      const st = await until(
-        'receptor status with the probe',
-        async () => {
-          const s = await status(r);
-          return s.RoutingTable[PROBE] ? s : undefined;
-        },
-        30_000,
-        r.log,
-      );
-      expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: 3 }]);
+      const st = await expectProbeJoined(r, 3, { ping: true });
       expect(st.RoutingTable).toEqual({ [PROBE]: PROBE });
-      const ping = JSON.parse(await rawCommand(r.socketPath, JSON.stringify({ command: 'ping', target: PROBE }))) as Record<string, unknown>;
-      expect(ping).toMatchObject({ Success: true, From: PROBE });
     });
   }
 
@@ -559,18 +556,7 @@ describe('netceptor wire vs receptor 1.6.5', () => {
     const p = tcpProbe(sock, 2);
     probes.push(p);
     p.start();
-    const st = await until(
-      'receptor status with the probe',
-      async () => {
-        const s = await status(r);
-        return s.RoutingTable[PROBE] ? s : undefined;
-      },
-      30_000,
-      r.log,
-    );
-    expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: 2 }]);
-    const ping = JSON.parse(await rawCommand(r.socketPath, JSON.stringify({ command: 'ping', target: PROBE }))) as Record<string, unknown>;
-    expect(ping).toMatchObject({ Success: true, From: PROBE });
+    await expectProbeJoined(r, 2, { ping: true });
   });
 
   it('netceptor wire - a receptor ws-peer dialing a WebSocket server of the test gets the probe as its connection', async () => {
@@ -590,16 +576,7 @@ describe('netceptor wire vs receptor 1.6.5', () => {
     const p = await accepted;
     probes.push(p);
     p.start();
-    const st = await until(
-      'receptor status with the probe',
-      async () => {
-        const s = await status(r);
-        return s.RoutingTable[PROBE] ? s : undefined;
-      },
-      30_000,
-      r.log,
-    );
-    expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: 1.25 }]);
+    await expectProbeJoined(r, 1.25);
   });
 
   it('netceptor wire - a receptor udp-peer sending to a UDP socket of the test gets the probe as its connection', async () => {
@@ -618,16 +595,7 @@ describe('netceptor wire vs receptor 1.6.5', () => {
       p.onMessage(m);
     });
     const r = await start({ nodeId: 'rudpdial', extraItems: [{ 'udp-peer': { address: `127.0.0.1:${port}`, cost: 0.5 } }] });
-    const st = await until(
-      'receptor status with the probe',
-      async () => {
-        const s = await status(r);
-        return s.RoutingTable[PROBE] ? s : undefined;
-      },
-      30_000,
-      r.log,
-    );
-    expect(st.Connections).toEqual([{ NodeID: PROBE, Cost: 0.5 }]);
+    await expectProbeJoined(r, 0.5);
   });
 
   it("netceptor wire - receptor 1.6.5 panics on a zero-length frame, which is how meshctl's own link HELLO reads to it (the issue's crash)", async () => {
