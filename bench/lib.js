@@ -34,8 +34,8 @@ export async function cleanupAll() {
   }
 }
 
-export function tempDir(prefix = 'meshctl-bench-') {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+export function tempDir(prefix = 'meshctl-bench-', root = tmpdir()) {
+  const dir = mkdtempSync(join(root, prefix));
   const untrack = track(() => rmSync(dir, { recursive: true, force: true }));
   return {
     dir,

@@ -13,7 +13,7 @@
 // on a `work list` that arrives while it still loads its units (bench/node-units.js says why): every step has a
 // timeout, a hung or failed step is reported as such and the node killed, and the run goes on.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,17 +43,6 @@ function unitsRoot() {
   return process.env.BENCH_UNITS_DIR || (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 }
 
-function dataDir() {
-  const dir = mkdtempSync(join(unitsRoot(), 'meshctl-bench-scale-data-'));
-  const untrack = track(() => rmSync(dir, { recursive: true, force: true }));
-  return {
-    dir,
-    remove() {
-      untrack();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Timeouts grow with the units: a node that keeps to them is slow, one that misses them is reported so. */
 const limits = (n) => ({ startMs: 60_000 + n * 2, listMs: 10_000 + n * 0.5, releaseMs: 60_000 + n * 5 });
@@ -152,7 +141,7 @@ async function releaseAll(socket, ids, timeoutMs) {
 /** One run of `kind` on `n` fresh units; every figure it reached, and `failed` naming the step that did not end. */
 async function once(kind, n, lists) {
   const lim = limits(n);
-  const data = dataDir();
+  const data = tempDir('meshctl-bench-scale-data-', unitsRoot());
   const tmp = tempDir(`meshctl-bench-scale-${kind}-`);
   const base = writeUnits(data.dir, n);
   const ids = Array.from({ length: n }, (_, i) => unitId(i));
