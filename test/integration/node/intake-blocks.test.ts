@@ -17,25 +17,9 @@ import { StdinSink } from '../../../src/node/work/intake.js';
 import { makeTestPki, type TestPki } from '../../helpers/certs.js';
 import { startTestNode, type TestNode } from '../../helpers/node.js';
 import { RawConn } from './raw-client.js';
+import { expectSameBytes, pattern } from '../../helpers/payload-pattern.js';
 
 const MiB = 1024 * 1024;
-
-/** `size` bytes in which word i (little-endian uint32) is i * 2654435761 + seed: no two words alike nearby. */
-function pattern(size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size);
-  let i = 0;
-  for (; (i + 1) * 4 <= size; i++) b.writeUInt32LE((Math.imul(i, 2654435761) + seed) >>> 0, i * 4);
-  for (let k = i * 4; k < size; k++) b[k] = (seed + k) & 0xff;
-  return b;
-}
-
-/** Fails with the first offset where `got` differs from `want` (a whole-buffer diff of MiBs is useless). */
-function expectSameBytes(got: Buffer, want: Buffer, what: string): void {
-  if (got.equals(want)) return;
-  let at = 0;
-  while (at < Math.min(got.length, want.length) && got[at] === want[at]) at++;
-  expect.fail(`${what}: ${got.length} bytes stored, ${want.length} sent; first difference at byte ${at}`);
-}
 
 /** Sends `payload` in uneven chunks (1 byte to ~200 KiB), waiting for drain, then half-closes. */
 async function sendUneven(socket: net.Socket, payload: Buffer): Promise<void> {

@@ -19,26 +19,10 @@ import { readerTesting, userBufferHooks } from '../../../src/node/control/reader
 import { makeTestPki, type TestPki } from '../../helpers/certs.js';
 import { startTestNode, type TestNode } from '../../helpers/node.js';
 import { RawConn } from './raw-client.js';
+import { expectSameBytes, pattern } from '../../helpers/payload-pattern.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-/** `size` bytes in which word i (little-endian uint32) is i * 2654435761 + seed: no two words alike nearby. */
-function pattern(size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size);
-  let i = 0;
-  for (; (i + 1) * 4 <= size; i++) b.writeUInt32LE((Math.imul(i, 2654435761) + seed) >>> 0, i * 4);
-  for (let k = i * 4; k < size; k++) b[k] = (seed + k) & 0xff;
-  return b;
-}
-
-/** Fails with the first offset where `got` differs from `want` (a whole-buffer diff of MiBs is useless). */
-function expectSameBytes(got: Buffer, want: Buffer, what: string): void {
-  if (got.equals(want)) return;
-  let at = 0;
-  while (at < Math.min(got.length, want.length) && got[at] === want[at]) at++;
-  expect.fail(`${what}: ${got.length} bytes stored, ${want.length} sent; first difference at byte ${at}`);
-}
 
 /** A full garbage collection, so that dropped blocks are gone from arrayBuffers. */
 function collect(): void {
