@@ -8,8 +8,18 @@
 // sends no keepalive: the route updates every node sends on every link each 10 s keep links busy. We do the same
 // and send a HEARTBEAT frame only on a link that has carried nothing from us for `heartbeatMs` (a node with a longer
 // route update period, or one whose updates are held up), so an idle mesh wakes no more often than Receptor's.
+//
+// Who speaks first (docs/mesh.md "Mis-wiring"): a receptor node reads a u16 little-endian length, and our 4-byte
+// big-endian length word of a small frame starts 00 00: receptor 1.6.5 reads a zero-length frame and panics in
+// runProtocol (`data[0]` of an empty message, netceptor.go) and exits. So a link never sends its HELLO to a peer
+// that may be a receptor: the accepting side says nothing until the peer's first bytes are a meshctl HELLO;
+// the dialing side first listens for PEER_SPEAKS_FIRST_MS, since a receptor always speaks first (its routing
+// update), and says HELLO only after that silence. Bytes that are not ours are named (netceptor, HTTP, TLS...),
+// logged at error level, and the connection is closed without a byte sent.
 import { nodeIdsFromCertificate } from '../../certs/index.js';
+import { decodeMessage as decodeNetceptor, foreignProtocol, type NetceptorMessage } from '../../protocol/netceptor/index.js';
 import type { NodeLogger } from '../logger.js';
+import { foreignPeerLine } from './log-text.js';
 import { Mux, type MuxHost, type MuxOptions } from './mux.js';
 import type { FrameTransport } from './transport/frame-transport.js';
 import {
@@ -22,6 +32,76 @@ import {
   type LinkMessage,
   type RouteUpdate,
 } from './wire/messages.js';
+import { FrameType, MAX_FRAME_LENGTH } from './wire/frame.js';
+
+/**
+ * How long a dialing node listens before it says HELLO. Receptor sends its first routing update as soon as a
+ * connection's session starts, on every backend, dialer or listener alike: runProtocol starts
+ * sendInitialConnectMessage at once, whose first update goes out before its first 1 s wait (netceptor.go
+ * runProtocol, sendInitialConnectMessage; pkg/backends/tcp.go and websockets.go hand the session over as soon
+ * as it is accepted). So its update reaches us within about one round trip after our connect (TLS: after the
+ * server's side of the handshake completes) plus receptor's scheduling. 500 ms covers a loaded 2-core host
+ * (goroutine and GC delays of tens of ms) and round trips up to ~400 ms; a receptor slower than that still
+ * gets our HELLO and crashes, which is why the wait errs long. It delays only meshctl-to-meshctl link set-up.
+ */
+export const PEER_SPEAKS_FIRST_MS = 500;
+
+/**
+ * Could `m[0..]` start a netceptor message receptor sends first: a routing update or service advert (type 1 or 2,
+ * then Go's JSON object) or a reject (type 3)? Requiring the `{` keeps a TLS record (16 03 01 ...) from being
+ * taken for a u16-framed netceptor message and waited on.
+ */
+function netceptorStart(m: Buffer, at: number): boolean {
+  const t = m[at];
+  if (t === 3) return true;
+  return (t === 1 || t === 2) && (m.length <= at + 1 || m[at + 1] === 0x7b);
+}
+
+export type FirstBytes = { kind: 'wait' } | { kind: 'meshctl' } | { kind: 'foreign'; speaks: string };
+
+function netceptorSpeaks(m: NetceptorMessage): string | undefined {
+  // Receptor's first message on a link is a routing update naming itself (ForwardingNode, as runProtocol reads it).
+  if (m.type === 'route') return `Receptor's netceptor protocol, node ID ${m.ForwardingNode || m.NodeID}`;
+  if (m.type === 'advert') return `Receptor's netceptor protocol, node ID ${m.NodeID}`;
+  if (m.type === 'reject') return "Receptor's netceptor protocol (it sent a reject)";
+  return undefined;
+}
+
+function tryNetceptor(msg: Buffer): string | undefined {
+  try {
+    return netceptorSpeaks(decodeNetceptor(msg));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Names the protocol of a peer's first bytes: a meshctl HELLO frame (u32 BE length, type HELLO), netceptor
+ * (a u16 LE length and a message, as receptor's tcp and tls backends frame it; or a bare message, as its
+ * websocket backend sends one per binary message), or something else (foreignProtocol). 'wait': too few bytes.
+ */
+export function classifyFirstBytes(head: Buffer): FirstBytes {
+  if (head.length >= 5) {
+    const len = head.readUInt32BE(0);
+    if (len >= 1 && len <= MAX_FRAME_LENGTH && head[4] === FrameType.HELLO) return { kind: 'meshctl' };
+  }
+  // ws/wss: one netceptor message per WebSocket message, no length (receptor's reject is 3 bytes: `\x03[]`).
+  if (netceptorStart(head, 0)) {
+    const speaks = tryNetceptor(head);
+    if (speaks !== undefined) return { kind: 'foreign', speaks };
+  }
+  if (head.length < 5) return { kind: 'wait' };
+  // tcp/tls: u16 LE length, then the message; wait for the whole first message (at most 65537 bytes).
+  const size = head.readUInt16LE(0);
+  if (size > 0 && netceptorStart(head, 2)) {
+    if (head.length < 2 + size) return { kind: 'wait' };
+    const speaks = tryNetceptor(head.subarray(2, 2 + size));
+    if (speaks !== undefined) return { kind: 'foreign', speaks };
+  }
+  const named = foreignProtocol(head);
+  if (named !== undefined) return { kind: 'foreign', speaks: named };
+  return { kind: 'foreign', speaks: `an unknown protocol (first bytes ${head.subarray(0, 16).toString('hex')})` };
+}
 
 /** Per-backend admission settings (Receptor's BackendInfo plus our certificate check). */
 export interface LinkPolicy {
@@ -77,6 +157,10 @@ export class Link {
   private lastReceived = Date.now();
   private readonly timer: NodeJS.Timeout;
   private readonly handshakeTimer: NodeJS.Timeout;
+  /** The dialer's wait for the peer to speak first (PEER_SPEAKS_FIRST_MS). */
+  private helloTimer: NodeJS.Timeout | undefined;
+  /** Our HELLO is sent: until then nothing at all goes out on the link. */
+  private spoke = false;
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
 
@@ -101,7 +185,8 @@ export class Link {
         return;
       }
       // Only after a quiet spell: the peer hears from us at least every heartbeatMs + tick, well within its idle limit.
-      if (now - this.mux.lastSentAt >= timers.heartbeatMs) this.mux.sendControl({ type: 'heartbeat' });
+      // Never before our HELLO: the peer may be a receptor (see PEER_SPEAKS_FIRST_MS).
+      if (this.spoke && now - this.mux.lastSentAt >= timers.heartbeatMs) this.mux.sendControl({ type: 'heartbeat' });
     }, tick);
     this.timer.unref();
     this.handshakeTimer = setTimeout(() => {
@@ -109,6 +194,7 @@ export class Link {
     }, timers.handshakeTimeoutMs);
     this.handshakeTimer.unref();
     transport.start({
+      firstBytes: (head) => this.onFirstBytes(head),
       frame: (f) => {
         this.lastReceived = Date.now();
         let m: LinkMessage;
@@ -123,9 +209,38 @@ export class Link {
       drain: () => this.mux.drained(),
       close: (err) => this.close(err ? `connection to ${this.label} lost: ${err.message}` : `connection to ${this.label} lost`),
     });
-    this.mux.sendControl({ type: 'hello', hello: { magic: HELLO_MAGIC, min: LINK_PROTOCOL_MIN, max: LINK_PROTOCOL_MAX, node: host.nodeId } });
+    if (dialer && !this.finished) {
+      // Kept within a quarter of the handshake timeout, so tests' short timers still leave room for the rest.
+      const wait = Math.min(PEER_SPEAKS_FIRST_MS, Math.floor(timers.handshakeTimeoutMs / 4));
+      this.helloTimer = setTimeout(() => this.sayHello(), wait);
+      this.helloTimer.unref();
+    }
+  }
+
+  /** Sends our HELLO, once. */
+  private sayHello(): void {
+    if (this.spoke || this.state === 'closed') return;
+    this.spoke = true;
+    clearTimeout(this.helloTimer);
+    this.mux.sendControl({ type: 'hello', hello: { magic: HELLO_MAGIC, min: LINK_PROTOCOL_MIN, max: LINK_PROTOCOL_MAX, node: this.host.nodeId } });
     // runProtocol's initial update loop (our HELLO plays its part).
-    host.logger.debug('Sending initial connection message');
+    this.host.logger.debug('Sending initial connection message');
+  }
+
+  /** The peer's first bytes: ours go on to the frame parser; anything else is named, logged and closed. */
+  private onFirstBytes(head: Buffer): 'wait' | 'frames' | 'drop' {
+    if (this.state === 'closed') return 'drop';
+    const c = classifyFirstBytes(head);
+    if (c.kind === 'wait') return 'wait';
+    if (c.kind === 'meshctl') return 'frames';
+    this.lastReceived = Date.now();
+    const address = this.transport.remoteAddress;
+    const line = foreignPeerLine(this.host.nodeId, address, c.speaks);
+    this.host.logger.error(line);
+    this.host.rejected(this, `it speaks ${c.speaks}`, false);
+    // Nothing is sent: a receptor would read any frame of ours as a zero-length one and panic.
+    this.close(`refused ${address}: it speaks ${c.speaks}`);
+    return 'drop';
   }
 
   /** The peer's node ID, or its address before the handshake. */
@@ -154,6 +269,8 @@ export class Link {
     if (this.state === 'closed') return;
     switch (m.type) {
       case 'hello':
+        // The peer spoke meshctl first: answer with our HELLO (the dialer may still be waiting, see sayHello).
+        this.sayHello();
         return this.onHello(m.hello);
       case 'accept':
         return this.onAccept(m.accept.cost, m.accept.version);
@@ -259,6 +376,7 @@ export class Link {
   private stopTimers(): void {
     clearInterval(this.timer);
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.helloTimer);
   }
 
   private finished = false;

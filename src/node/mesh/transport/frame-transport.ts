@@ -13,6 +13,12 @@ export interface FrameHandlers {
   drain(): void;
   /** The connection is gone (peer closed, error, or destroy()). Called once. */
   close(err?: Error): void;
+  /**
+   * Sees the peer's first bytes (all bytes so far, on each read) before any frame is parsed, so a link can
+   * tell a foreign protocol (Receptor's netceptor) from ours (link.ts). 'wait': more bytes are needed;
+   * 'frames': parse them, and everything after, as frames; 'drop': parse nothing (the link closes).
+   */
+  firstBytes?(head: Buffer): 'wait' | 'frames' | 'drop';
 }
 
 export interface FrameTransport {
@@ -41,6 +47,8 @@ export class DuplexFrameTransport implements FrameTransport {
   private handlers: FrameHandlers | undefined;
   private closedFlag = false;
   private failure: Error | undefined;
+  /** The peer's bytes held while handlers.firstBytes decides; undefined once it has. */
+  private head: Buffer | undefined = Buffer.alloc(0);
   readonly peerCertificate: Buffer | undefined;
 
   constructor(
@@ -69,6 +77,18 @@ export class DuplexFrameTransport implements FrameTransport {
     const s = this.stream;
     s.on('data', (chunk: Buffer) => {
       if (this.closedFlag) return;
+      if (this.head !== undefined && this.handlers!.firstBytes) {
+        const head = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
+        const verdict = this.handlers!.firstBytes(head);
+        if (verdict === 'wait') {
+          this.head = head;
+          return;
+        }
+        this.head = undefined;
+        if (verdict === 'drop') return;
+        chunk = head;
+      }
+      this.head = undefined;
       let frames: Frame[];
       try {
         frames = this.parser.push(chunk);
