@@ -89,6 +89,8 @@ export async function run({ smoke = false } = {}) {
     // [name, cmd, args, runs?, target?]: target marks the three commands issue 13 names.
     const cmds = [
       ['`node -e 0`', process.execPath, ['-e', '0']],
+      // Node's floor for a status client (bench/floor-client.cjs): what any Node.js client pays for the same exchange.
+      ['Node floor: a bare `net` client asking `status`', process.execPath, [new URL('./floor-client.cjs', import.meta.url).pathname, node.socket]],
       ['`meshctl --version`', process.execPath, [MESHCTL, '--version'], runs, 'version'],
       ['`meshctl status`', process.execPath, [MESHCTL, ...s, 'status'], runs, 'status'],
       ['`meshctl status --json`', process.execPath, [MESHCTL, ...s, 'status', '--json']],
