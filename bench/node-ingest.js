@@ -177,13 +177,13 @@ export async function run({
     ...(notes.length ? ['', ...notes] : []),
     'Reproduce: `npm run build && node bench/node-ingest.js` (`BENCH_INGEST_SIZES=256MiB,1GiB`, `BENCH_RUNS=n`, `BENCH_INGEST_TRANSPORTS=unix,tls`).',
     '',
-    '| node | MiB | transport | median s | MiB/s | vs receptor | node CPU s | CPU ÷ receptor | peak MiB (median / max) | RSS before MiB | peak − before MiB | runs |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| node | client | MiB | transport | median s | MiB/s | vs receptor | node CPU s | CPU ÷ receptor | peak MiB (median / max) | RSS before MiB | peak − before MiB | runs |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => {
       const rc = find('receptor', r.size, r.transport);
       const vs = rc && r.kind === 'meshctl' ? (r.rate / rc.rate).toFixed(2) : '';
       const cpuVs = rc && r.kind === 'meshctl' && rc.cpu > 0 ? (r.cpu / rc.cpu).toFixed(2) : '';
-      return `| ${r.kind === 'receptor' ? 'receptor 1.6.5' : 'meshctl node'} | ${fmt.mib(r.size)} | ${r.transport} | ${fmt.s(r.ms)} | ${r.rate.toFixed(0)} | ${vs} | ${r.cpu.toFixed(2)} | ${cpuVs} | ${fmt.mib(r.hwm)} / ${fmt.mib(r.hwmMax)} | ${fmt.mib(r.before)} | ${fmt.mib(r.growth)} | ${r.runs} |`;
+      return `| ${r.kind === 'receptor' ? 'receptor 1.6.5' : 'meshctl node'} | ${clientName === 'socat' ? 'socat' : 'bench/raw-reader.js'} | ${fmt.mib(r.size)} | ${r.transport} | ${fmt.s(r.ms)} | ${r.rate.toFixed(0)} | ${vs} | ${r.cpu.toFixed(2)} | ${cpuVs} | ${fmt.mib(r.hwm)} / ${fmt.mib(r.hwmMax)} | ${fmt.mib(r.before)} | ${fmt.mib(r.growth)} | ${r.runs} |`;
     }),
   ].join('\n');
   return { md, targets };
