@@ -63,7 +63,7 @@ export async function run({ smoke = false, size = smoke ? MiB : Number(process.e
     '',
     `VmHWM (peak resident set) while ${fmt.mib(size)} MiB passes through: meshctl sampled from /proc every 20 ms, the node read after the transfer. ` +
       'A fresh node per phase; "node idle" is its VmHWM after start-up and (for results) after the unit ran, before the transfer. Target: < 100 MiB each. ' +
-      'For scale: a bare `node -e 0` is ~40 MiB here.',
+      'For scale: the *Start-up* section gives the peak RSS of a bare `node -e 0` in the same run.',
     `Machine: ${machineLine()}.`,
     'Reproduce: `npm run bench -- memory`.',
     '',

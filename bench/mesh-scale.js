@@ -254,7 +254,7 @@ export async function run({ smoke = false } = {}) {
     haveReceptor ? '' : '**receptor is not installed: only meshctl node was measured** (set RECEPTOR_BIN or put receptor on PATH).',
     '',
     `Topology: a chain (node i dials node i-1), every node its own process, all ${kinds.map((k) => label[k]).join(' or all ')}; started one after the other. ` +
-      `Convergence: from spawning the first node until every node's \`status\` lists all N nodes. Then ${settleMs / 1000} s to settle (V8's memory reducer runs its GCs in the first ~25 s of an idle Node.js process), then idle CPU: the run time of all its threads (/proc/PID/task/*/schedstat) over ${idleMs / 1000} s, and RSS (VmRSS) at its end. Idle CPU is in µs of CPU per second of idle. Median of ${rounds} round(s).`,
+      `Convergence: from spawning the first node until every node's \`status\` lists all N nodes. Then ${settleMs / 1000} s to settle (V8's memory reducer runs its garbage collections during an idle Node.js process's first seconds), then idle CPU: the run time of all its threads (/proc/PID/task/*/schedstat) over ${idleMs / 1000} s, and RSS (VmRSS) at its end. Idle CPU is in µs of CPU per second of idle. Median of ${rounds} round(s).`,
     '',
     '| nodes | node | all started | converged | RSS per node (median) | RSS sum | idle CPU per node (median) | idle CPU sum |',
     '|---:|---|---:|---:|---:|---:|---:|---:|',

@@ -333,7 +333,7 @@ export async function run({ smoke = false } = {}) {
     '## Units scale',
     '',
     `Finished \`cat\` units in receptor's layout (bench/node-units.js writeUnits; every tenth Failed), a fresh copy per run, under ${unitsRoot()} ` +
-      `(tmpfs by default: this VM's ext4 takes ~2 ms to create a file, 88 s for 10k units, which would drown the nodes' own cost; BENCH_UNITS_DIR=DIR puts them elsewhere). ` +
+      `(tmpfs by default: creating the unit files on this VM's ext4 takes far longer than the nodes' own work and would drown it; BENCH_UNITS_DIR=DIR puts them elsewhere). ` +
       `Each size alternates \`meshctl node\` and receptor run by run (${sizes.map((s) => `${s.n}: ${s.rounds} round${s.rounds > 1 ? 's' : ''}`).join(', ')}); ` +
       `the machine is shared, so read the ratios of one run rather than the absolute times. Machine: ${machineLine()}.`,
     'Reproduce: `npm run bench -- units-scale` or `node bench/units-scale.js` (BENCH_UNITS_SIZES=1000,10000 for fewer sizes).',
