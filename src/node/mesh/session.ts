@@ -58,21 +58,24 @@
 // every ACK_EVERY_BYTES received, so a burst is answered by few ACKs. Why the GAP flag: TCP counts every
 // ACK that repeats the last one, but a go-back-N sender resends messages the receiver may already have
 // (their ACK was still on its way); each such copy would answer with a repeated ACK, three of them trigger
-// another go-back, whose copies trigger the next one: a retransmission storm that measured 28 resends per
-// message at 10 % loss in the unit test. The receiver knows whether a gap or a copy made it answer; the flag
+// another go-back, whose copies trigger the next one: a retransmission storm (in the unit test's 10 % loss
+// run, before the flag, the lighter direction resent each of its 300 messages 28 times; with it, 5). The receiver knows whether a gap or a copy made it answer; the flag
 // tells the sender (the idea of RFC 2883's D-SACK, in one bit).
 //
 // Liveness follows receptor's QUIC configuration (pkg/netceptor/conn.go: KeepAlivePeriod =
 // MaxIdleTimeout / 2 = 15 s, MaxIdleTimeout 30 s): when nothing has been received for keepaliveMs a PING
 // goes out (and again every keepaliveMs), when nothing has been received for idleTimeoutMs the session dies
-// with quic-go's idle text. The opener sends PINGs only once the peer has answered something: before that
+// with quic-go's idle text ("timeout: no recent network activity"). The opener sends PINGs only once the peer has answered something: before that
 // the peer does not know the session and would answer a PING with an RST, and the SYN's own retransmissions
 // are the probe. Timers are unref'd: a session never keeps the process alive.
 //
 // Lifecycle. The opener's session exists at once; the listener's is created by the mesh from the first
 // segment (accept(), when isOpening()). The mesh demultiplexes segments by (peer node, sessionIdOf()) and
-// answers a segment of an unknown session with resetFor(). An RST ends the session (`dead` with the peer's
-// reason); after `dead` nothing is sent or delivered.
+// answers a segment of an unknown session with resetFor(). An RST ends the session (`dead` with "reset by
+// peer: " and the peer's reason); after `dead` nothing is sent or delivered. end() closes once everything
+// written was acknowledged (the Mux's last FIN must not be lost); close() at once; reset() with an RST.
+// There is no TIME_WAIT: if our last ACK is lost, the peer's retransmission meets no session and is answered
+// by an RST, which ends the peer's session after its data arrived (its Mux channel is already finished).
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
@@ -119,6 +122,9 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   keepaliveMs: 15_000,
   idleTimeoutMs: 30_000,
 };
+
+/** The `dead` reason of an idle timeout: quic-go's text, as receptor's QUIC connections report it. */
+export const IDLE_TIMEOUT_REASON = 'timeout: no recent network activity';
 
 /** Segment kinds (wire values: never renumber; keep < 0x40, see the header). */
 export const SegmentKind = { DATA: 0x01, ACK: 0x02, PING: 0x03, RST: 0x04 } as const;
@@ -249,6 +255,8 @@ export class StreamSession {
   /** The opener's first message (the one with SYN) was queued. */
   private synQueued = false;
   private needDrain = false;
+  /** end() was called: close once nothing is held. */
+  private ending = false;
 
   // ---- receiver ----
   private rcvNext = 0;
@@ -281,7 +289,9 @@ export class StreamSession {
     this.peerKnows = !opener;
     this.keepaliveTimer = setTimeout(() => this.onKeepalive(), this.options.keepaliveMs);
     this.keepaliveTimer.unref();
-    this.idleTimer = setTimeout(() => this.die('idle timeout: no recent network activity'), this.options.idleTimeoutMs);
+    // quic-go's IdleTimeoutError text (internal/qerr/errors.go, v0.54.1 as receptor 1.6.5 uses): what a
+    // receptor user sees when a QUIC service connection idles out.
+    this.idleTimer = setTimeout(() => this.die(IDLE_TIMEOUT_REASON), this.options.idleTimeoutMs);
     this.idleTimer.unref();
   }
 
@@ -342,6 +352,7 @@ export class StreamSession {
   /** Queues one message. False: the session holds maxInFlightBytes or more; wait for `drain`. */
   write(frame: Buffer): boolean {
     if (this.deadReason !== undefined) return true; // the owner learns of it from `dead`; nothing is sent
+    if (this.ending) throw new Error(`write after end on session ${this.id}: end() is for when the writer is done`);
     if (frame.length > MAX_SESSION_MESSAGE) {
       throw new RangeError(`session message of ${frame.length} bytes is too large (at most ${MAX_SESSION_MESSAGE}): split it into smaller frames`);
     }
@@ -472,6 +483,10 @@ export class StreamSession {
     this.cwnd = Math.min(this.cwnd, this.options.maxInFlightBytes);
     this.stopRto();
     this.pump();
+    if (this.ending && this.heldBytes === 0) {
+      this.die('closed');
+      return;
+    }
     if (this.deadReason === undefined && this.needDrain && this.heldBytes < this.options.maxInFlightBytes) {
       this.needDrain = false;
       this.events.drain();
@@ -576,6 +591,18 @@ export class StreamSession {
   /** Ends the session here without telling the peer (it learns by RST on its next segment, or by idling out). */
   close(): void {
     this.die('closed');
+  }
+
+  /**
+   * Ends the session once everything written has been acknowledged (at once if nothing is outstanding):
+   * dead('closed') then, or the reason it died first. Meant for when the Mux's channel is finished: its
+   * last frames (FIN, the final CREDIT) were only handed over, not yet received, and close() would lose
+   * them if they need a retransmission. Messages from the peer are still delivered until then.
+   */
+  end(): void {
+    if (this.deadReason !== undefined) return;
+    this.ending = true;
+    if (this.heldBytes === 0) this.die('closed');
   }
 
   private die(reason: string): void {

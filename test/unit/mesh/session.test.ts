@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { Mux, type MuxOptions } from '../../../src/node/mesh/mux.js';
+import { Mux, type MuxOptions, type MuxOutput } from '../../../src/node/mesh/mux.js';
 import { DEFAULT_SESSION_OPTIONS, StreamSession, type SessionEvents, type SessionOptions } from '../../../src/node/mesh/session.js';
 import { MeshStream } from '../../../src/node/mesh/stream.js';
 import { FRAME_HEADER } from '../../../src/node/mesh/wire/frame.js';
@@ -361,12 +361,13 @@ describe('mesh stream session', () => {
     const net = network(17);
     const { a, b, ra, rb } = await established(net, { ...fast, keepaliveMs: 40, idleTimeoutMs: 20_000 });
     const acksBefore = { ab: net.ab.count(K.ACK), ba: net.ba.count(K.ACK) };
+    const dataBefore = net.ab.count(K.DATA) + net.ba.count(K.DATA);
     await ra.until(() => net.ab.count(K.PING) + net.ba.count(K.PING) >= 4, 'four PINGs');
     await sleep(50);
     // Every PING got its ACK from the other side (nothing is lost on this network), and nothing else was sent.
     expect(net.ba.count(K.ACK) - acksBefore.ba).toBeGreaterThanOrEqual(net.ab.count(K.PING));
     expect(net.ab.count(K.ACK) - acksBefore.ab).toBeGreaterThanOrEqual(net.ba.count(K.PING));
-    expect(net.ab.count(K.DATA)).toBe(1);
+    expect(net.ab.count(K.DATA) + net.ba.count(K.DATA)).toBe(dataBefore);
     expect(ra.deadReason).toBeUndefined();
     expect(rb.deadReason).toBeUndefined();
     a.close();
@@ -391,8 +392,9 @@ describe('mesh stream session', () => {
     net.ab.blackhole = true;
     net.ba.blackhole = true;
     const [reasonA, reasonB] = await Promise.all([ra.died, rb.died]);
-    expect(reasonA).toBe('idle timeout: no recent network activity');
-    expect(reasonB).toBe('idle timeout: no recent network activity');
+    // quic-go's idle timeout text, as receptor's QUIC service connections report it.
+    expect(reasonA).toBe('timeout: no recent network activity');
+    expect(reasonB).toBe('timeout: no recent network activity');
     expect(net.ab.count(K.PING)).toBeGreaterThan(0);
     expect(net.ba.count(K.PING)).toBeGreaterThan(0);
     const sent = net.ab.log.length + net.ba.log.length;
@@ -440,9 +442,27 @@ describe('mesh stream session', () => {
     expect(ra.deadReason).toBeUndefined();
     a.write(Buffer.from('anyone there?'));
     expect(await ra.died).toBe('reset by peer: no such session');
-    expect(net.b.resetsSent).toBe(1);
+    expect(net.b.resetsSent).toBeGreaterThanOrEqual(1);
     // A's RST is never answered with an RST (no ping-pong between two nodes that both lost the session).
     expect(StreamSession.resetFor(build(K.RST, Buffer.from(a.id, 'hex'), Buffer.from('x')), 'y')).toBeUndefined();
+  });
+
+  it('session - end() closes only once everything written is acknowledged, through a lossy network', async () => {
+    const net = network(41, { drop: 0.2 });
+    const { a, ra, rb } = await established(net, { ...fast, rtoMinMs: 5 });
+    rb.messages.length = 0;
+    for (let i = 0; i < 50; i++) a.write(Buffer.alloc(2000, i));
+    a.end();
+    expect(ra.deadReason).toBeUndefined();
+    expect(() => a.write(Buffer.from('more'))).toThrow(`write after end on session ${a.id}`);
+    expect(await ra.died).toBe('closed');
+    expect(rb.messages.map((m) => m[0])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(net.ab.dropped).toBeGreaterThan(0);
+    // With nothing outstanding, end() closes at once.
+    const idle = await established(network(43), fast);
+    idle.b.end();
+    expect(idle.rb.deadReason).toBe('closed');
+    idle.a.close();
   });
 
   it('session - resetFor answers DATA, ACK and PING of an unknown session with an RST, never an RST or foreign bytes', () => {
@@ -564,7 +584,23 @@ describe('mesh stream session', () => {
     });
     let muxA: Mux | undefined;
     const clientSession = net.a.open(muxEvents(() => muxA!), sessionOptions);
-    muxA = new Mux(clientSession, true, muxOptions, { onOpen: (m, p) => m.refuse(p, 'unexpected open') });
+    // The client's Mux writes through a probe that records the most the session ever held and how often it said stop.
+    let maxHeld = 0;
+    let refused = 0;
+    const probe: MuxOutput = {
+      write: (f) => {
+        const ok = clientSession.write(f);
+        maxHeld = Math.max(maxHeld, clientSession.writableLength);
+        if (!ok) refused++;
+        return ok;
+      },
+      get writableLength() {
+        return clientSession.writableLength;
+      },
+      cork: () => clientSession.cork(),
+      uncork: () => clientSession.uncork(),
+    };
+    muxA = new Mux(probe, true, muxOptions, { onOpen: (m, p) => m.refuse(p, 'unexpected open') });
     const { port, accepted } = muxA.open({ fromNode: 'a', fromService: 'x', toNode: 'b', toService: 'svc', hopsToLive: 30 });
     await accepted;
     const client = new MeshStream(port, { node: 'a', service: 'x' }, { node: 'b', service: 'svc' }, 64 * 1024);
@@ -596,7 +632,10 @@ describe('mesh stream session', () => {
     expect(atClient).toBe(createHash('sha256').update(download).digest('hex'));
     expect(net.ab.dropped + net.ba.dropped).toBeGreaterThan(50);
     expect(clientSession.stats.retransmitted + serverSession!.stats.retransmitted).toBeGreaterThan(0);
-    expect(clientSession.writableLength).toBeLessThanOrEqual(256 * 1024 + 16 * 1024 + 19);
+    // The Mux stopped on write()'s false (and resumed on drain): the session never held more than its limit
+    // plus the one frame that crossed it.
+    expect(refused).toBeGreaterThan(0);
+    expect(maxHeld).toBeLessThanOrEqual(256 * 1024 + 16 * 1024 + 5 + 14);
     clientSession.close();
     serverSession!.close();
   }, 60_000);
