@@ -16,8 +16,11 @@
 //                has bit 0x40 set (RFC 9000 §17, the "fixed bit"), so stage 2 can tell QUIC from these
 //                segments on the same service by this one byte. Anything else is not ours.
 //   bytes 1..8   session id: 64 random bits chosen by the opener; both directions use it.
-//   DATA   byte 9       flags: 0x01 SYN, set on the opener's message 0 only (it makes the listener
-//                       create the session); other bits are reserved, sent as 0 and ignored.
+//   DATA   byte 9       flags: 0x01 SYN, set on the opener's messages written before it heard anything
+//                       from the peer. The one with sequence 0 makes the listener create the session; a
+//                       later one reaching a node without the session says "the opening segment was lost
+//                       and comes again", so it is dropped, not answered by an RST. Other bits are
+//                       reserved, sent as 0 and ignored.
 //          bytes 10..13 u32 message sequence number (the first message of each direction is 0).
 //          bytes 14..   one whole message (a mux frame), at most MAX_SESSION_MESSAGE bytes.
 //   ACK    bytes 9..12  u32 cumulative acknowledgement: the next sequence number the sender of the ACK
@@ -252,8 +255,6 @@ export class StreamSession {
   private backoffs = 0;
   private rtoTimer: NodeJS.Timeout | undefined;
   private corked = 0;
-  /** The opener's first message (the one with SYN) was queued. */
-  private synQueued = false;
   private needDrain = false;
   /** end() was called: close once nothing is held. */
   private ending = false;
@@ -325,12 +326,14 @@ export class StreamSession {
 
   /**
    * The RST to answer a segment of a session this node does not know, or undefined when none is due: an
-   * RST is never answered (two nodes that both lost a session would otherwise bounce RSTs forever), nor is
-   * anything that is not one of our segments.
+   * RST is never answered (two nodes that both lost a session would otherwise bounce RSTs forever), nor a
+   * DATA with SYN (its session's opening segment was lost on the way and will be retransmitted; an RST
+   * would kill a session for one lost datagram), nor anything that is not one of our segments.
    */
   static resetFor(segment: Buffer, reason: string): Buffer | undefined {
     const kind = kindOf(segment);
     if (kind === undefined || kind === SegmentKind.RST) return undefined;
+    if (kind === SegmentKind.DATA && (segment[BASE_HEADER]! & FLAG_SYN) !== 0) return undefined;
     return rstSegment(segment.subarray(1, BASE_HEADER), reason);
   }
 
@@ -358,8 +361,7 @@ export class StreamSession {
     }
     const seq = (this.una + this.q.length - this.head) >>> 0;
     const seg = header(SegmentKind.DATA, this.idBytes, 1 + 4 + frame.length);
-    seg[BASE_HEADER] = this.opener && !this.synQueued ? FLAG_SYN : 0;
-    this.synQueued = true;
+    seg[BASE_HEADER] = this.opener && !this.peerKnows ? FLAG_SYN : 0;
     seg.writeUInt32BE(seq, BASE_HEADER + 1);
     frame.copy(seg, DATA_HEADER);
     this.q.push({ seg, sentAt: 0, sends: 0 });

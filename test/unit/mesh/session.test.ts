@@ -447,6 +447,29 @@ describe('mesh stream session', () => {
     expect(StreamSession.resetFor(build(K.RST, Buffer.from(a.id, 'hex'), Buffer.from('x')), 'y')).toBeUndefined();
   });
 
+  it('session - losing the opening segment costs a retransmission, not the session (later SYN segments get no RST)', async () => {
+    const net = network(47);
+    let lost = false;
+    net.ab.filter = (seg) => {
+      if (lost || dataSeq(seg) !== 0) return false;
+      lost = true;
+      return true;
+    };
+    const ra = new Recorder();
+    const rb = new Recorder();
+    let b: StreamSession | undefined;
+    net.b.onOpening = (seg, io) => (b = StreamSession.accept(seg, io, net.b.track(rb, () => b!.id), fast));
+    const a = net.a.open(ra, fast);
+    for (let i = 0; i < 5; i++) a.write(Buffer.from(`m${i}`));
+    await rb.until(() => rb.messages.length === 5, 'all five messages');
+    expect(lost).toBe(true);
+    expect(rb.messages.map(String)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect(net.b.resetsSent).toBe(0);
+    expect(ra.deadReason).toBeUndefined();
+    a.close();
+    b!.close();
+  });
+
   it('session - end() closes only once everything written is acknowledged, through a lossy network', async () => {
     const net = network(41, { drop: 0.2 });
     const { a, ra, rb } = await established(net, { ...fast, rtoMinMs: 5 });
@@ -472,6 +495,8 @@ describe('mesh stream session', () => {
     expect(StreamSession.resetFor(ack(id, 3), 'no such session')).toEqual(rst);
     expect(StreamSession.resetFor(build(K.PING, id), 'no such session')).toEqual(rst);
     expect(StreamSession.resetFor(build(K.RST, id, Buffer.from('gone')), 'no such session')).toBeUndefined();
+    // An opener's segment that overtook (or outlived the loss of) the opening one: dropped, not reset.
+    expect(StreamSession.resetFor(dataSeg(id, SYN, 5, Buffer.from('x')), 'no such session')).toBeUndefined();
     expect(StreamSession.resetFor(build(K.RST, id), 'no such session')).toBeUndefined();
     expect(StreamSession.resetFor(build(0xc3, id, u32(1), Buffer.alloc(20)), 'no such session')).toBeUndefined();
     expect(StreamSession.resetFor(Buffer.from([K.DATA, 1, 2]), 'no such session')).toBeUndefined();
@@ -508,7 +533,8 @@ describe('mesh stream session', () => {
     a.write(Buffer.from('one'));
     a.write(Buffer.from('two'));
     expect(fromA[0]).toEqual(dataSeg(id, SYN, 0, Buffer.from('one')));
-    expect(fromA[1]).toEqual(dataSeg(id, 0, 1, Buffer.from('two')));
+    // SYN on every message written before A heard from B; only sequence 0 opens.
+    expect(fromA[1]).toEqual(dataSeg(id, SYN, 1, Buffer.from('two')));
     expect(StreamSession.isOpening(fromA[0]!)).toBe(true);
     expect(StreamSession.isOpening(fromA[1]!)).toBe(false);
     expect(StreamSession.isOpening(dataSeg(id, 0, 0, Buffer.from('x')))).toBe(false); // seq 0 without SYN
@@ -544,6 +570,10 @@ describe('mesh stream session', () => {
     await new Promise((r) => setImmediate(r));
     expect(fromB.slice(3)).toEqual([ack(id, 2)]);
     expect(rb.messages.map(String)).toEqual(['one', 'two']);
+    // Once A has heard from B, its messages carry no SYN.
+    a.receive(fromB[0]!);
+    a.write(Buffer.from('three'));
+    expect(fromA[2]).toEqual(dataSeg(id, 0, 2, Buffer.from('three')));
     // A segment of another session is not this one's business.
     b.receive(dataSeg(Buffer.alloc(8, 1), 0, 2, Buffer.from('stranger')));
     expect(rb.messages).toHaveLength(2);
