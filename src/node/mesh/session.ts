@@ -88,7 +88,7 @@ export interface SessionIO {
 }
 
 export interface SessionEvents {
-  /** One whole message (a mux frame), in order, exactly once. */
+  /** One whole message (a mux frame), in order, exactly once. If it throws, the session is reset with "protocol error: " and the error's message. */
   message(frame: Buffer): void;
   /** write() may be called again (after it returned false). */
   drain(): void;
@@ -556,7 +556,13 @@ export class StreamSession {
     this.bytesSinceAck += segment.length;
     if (this.bytesSinceAck >= ACK_EVERY_BYTES) this.sendAck(false);
     else if (!this.ackScheduled) this.ackScheduled = setImmediate(() => this.sendAck(false));
-    this.events.message(segment.subarray(DATA_HEADER));
+    try {
+      this.events.message(segment.subarray(DATA_HEADER));
+    } catch (err) {
+      // A message its owner cannot take (a frame that does not decode) ends the session with the reason:
+      // thrown on, it would escape from a timer or from accept()'s microtask and bring the node down.
+      this.reset(`protocol error: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private sendAck(gap: boolean): void {

@@ -470,6 +470,22 @@ describe('mesh stream session', () => {
     b!.close();
   });
 
+  it('session - a message its owner cannot take resets the session with the reason instead of throwing', async () => {
+    const net = network(53);
+    const ra = new Recorder();
+    const rb = new Recorder();
+    rb.onMessage = (m) => {
+      throw new Error(`bad frame type ${m[4]}`);
+    };
+    let b: StreamSession | undefined;
+    net.b.onOpening = (seg, io) => (b = StreamSession.accept(seg, io, net.b.track(rb, () => b!.id), fast));
+    const a = net.a.open(ra, fast);
+    a.write(Buffer.from([0, 0, 0, 1, 0x7f]));
+    // Thrown from accept()'s microtask, the error would be uncaught and fail the run; it becomes an RST.
+    expect(await rb.died).toBe('protocol error: bad frame type 127');
+    expect(await ra.died).toBe('reset by peer: protocol error: bad frame type 127');
+  });
+
   it('session - end() closes only once everything written is acknowledged, through a lossy network', async () => {
     const net = network(41, { drop: 0.2 });
     const { a, ra, rb } = await established(net, { ...fast, rtoMinMs: 5 });
