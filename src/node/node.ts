@@ -86,11 +86,11 @@ export interface ListenerAddress {
   port?: number;
 }
 
-/** A mesh listener (`tcp-listener`, `ws-listener`) as started, port 0 resolved. */
+/** A mesh listener (`tcp-listener`, `ws-listener`, `udp-listener`) as started, port 0 resolved. */
 export interface MeshListenerAddress {
-  section: 'tcp-listener' | 'ws-listener';
-  kind: 'tcp' | 'tls' | 'ws' | 'wss';
-  /** What a `tcp-peer` / `ws-peer` dials: `127.0.0.1:PORT` or `ws://127.0.0.1:PORT/path`. */
+  section: 'tcp-listener' | 'ws-listener' | 'udp-listener';
+  kind: 'tcp' | 'tls' | 'ws' | 'wss' | 'udp';
+  /** What a `tcp-peer` / `ws-peer` / `udp-peer` dials: `127.0.0.1:PORT` or `ws://127.0.0.1:PORT/path`. */
   url: string;
   host: string;
   port: number;
@@ -186,7 +186,7 @@ interface RunningBackend {
 }
 
 function listenerAddress(section: string, l: ListenerHandle): MeshListenerAddress {
-  return { section: section === 'ws-listener' ? 'ws-listener' : 'tcp-listener', kind: l.kind, url: l.url, host: l.address.address, port: l.address.port };
+  return { section: section === 'ws-listener' || section === 'udp-listener' ? section : 'tcp-listener', kind: l.kind, url: l.url, host: l.address.address, port: l.address.port };
 }
 
 export async function startNode(config: NodeConfig, options: StartNodeOptions = {}): Promise<NodeHandle> {

@@ -2,7 +2,9 @@
 // AddLocalServiceAdvertisement, Status): per node and service the newest one wins; a Cancel removes it
 // (kept as a tombstone here: Receptor forgets it, so a Cancel can circle a loop of links); nothing
 // expires (Receptor keeps the adverts of nodes that left). Our own adverts live in the same table.
-import type { AdvertMessage, WireWorkCommand } from './wire/messages.js';
+import { formatGoTime, parseGoTime, type ServiceAdvertisement, type WorkCommand } from '../../protocol/netceptor/index.js';
+
+export type WireWorkCommand = WorkCommand;
 
 export interface StoredAdvert {
   NodeID: string;
@@ -34,8 +36,9 @@ export class AdvertStore {
   private readonly byNode = new Map<string, Map<string, StoredAdvert>>();
 
   /** Applies a received advert; true when it was news (to be flooded on). */
-  apply(m: AdvertMessage): boolean {
-    const t = BigInt(m.TimeNs);
+  apply(m: ServiceAdvertisement): boolean {
+    // Receptor compares time.Time values (handleServiceAdvertisement: si.Time.After(curSvc.Time)), to the nanosecond.
+    const t = parseGoTime(m.Time);
     let services = this.byNode.get(m.NodeID);
     const cur = services?.get(m.Service);
     if (cur && !(t > cur.timeNs)) return false;
@@ -73,11 +76,12 @@ export class AdvertStore {
   }
 }
 
-export function toMessage(a: StoredAdvert, cancel = a.cancelled === true): AdvertMessage {
+/** The advert as flooded (serviceAdvertisementFull): Time as Go marshals a UTC time.Time. */
+export function toMessage(a: StoredAdvert, cancel = a.cancelled === true): ServiceAdvertisement {
   return {
     NodeID: a.NodeID,
     Service: a.Service,
-    TimeNs: a.timeNs.toString(),
+    Time: formatGoTime(a.timeNs),
     ConnType: a.ConnType,
     Tags: a.Tags,
     WorkCommands: a.WorkCommands,

@@ -63,13 +63,10 @@ export function goDialError(address: string, err: Error): string {
 }
 
 /**
- * The error line a node logs when a peer speaks another protocol (link.ts classifyFirstBytes), worded as
- * receptor's sendAndLogConnectionRejection (`LOCAL: rejected connection with node REMOTE because REASON`), with
- * the peer's address instead of a node ID it never gave, and the hint.
+ * The error line a node logs when a peer speaks another protocol (link.ts, on a first message that is not
+ * netceptor), worded as receptor's sendAndLogConnectionRejection (`LOCAL: rejected connection with node REMOTE
+ * because REASON`), with the peer's address instead of a node ID it never gave, and the hint.
  */
 export function foreignPeerLine(local: string, address: string, speaks: string): string {
-  return (
-    `${local}: rejected connection with ${address} because it speaks ${speaks}: ` +
-    'meshctl nodes link only with meshctl nodes until the netceptor wire lands (docs/mesh.md)'
-  );
+  return `${local}: rejected connection with ${address} because it speaks ${speaks}: mesh links speak Receptor's netceptor protocol (docs/netceptor-wire.md)`;
 }

@@ -1,6 +1,12 @@
-// The embedded mesh of one node (docs/mesh.md): links to peers (TCP, TLS, WebSocket), link-state routing,
-// service advertisements, routed datagrams (ping, traceroute) and multiplexed streams to services on any
-// reachable node. The status data it exposes has Receptor's shapes (pkg/netceptor/netceptor.go Status).
+// The embedded mesh of one node (docs/mesh.md): links to peers (TCP, TLS, WebSocket, UDP) speaking Receptor's
+// netceptor protocol (docs/netceptor-wire.md), link-state routing, service advertisements, routed datagrams
+// (ping, traceroute) and streams to services on any reachable node. The status data it exposes has Receptor's
+// shapes (pkg/netceptor/netceptor.go Status).
+//
+// Streams: receptor carries them as QUIC over data messages (conn.go). Ours travel end to end as data messages
+// too, from the dialer's ephemeral service to the service, so every hop (meshctl or receptor) forwards them as
+// datagrams and applies its firewall rules to them as receptor would; a StreamSession (session.ts) makes each one
+// reliable and ordered, and a Mux with one channel (mux.ts) runs the stream's flow control over it.
 //
 //   const mesh = new Mesh({ nodeId: 'hop' });
 //   const l = await mesh.addTcpListener({ port: 0 });
@@ -12,26 +18,38 @@ import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import { MeshctlError } from '../../errors.js';
 import { formatGoDuration } from '../../protocol/duration.js';
+import {
+  DATA_HEADER_LENGTH,
+  encodeData,
+  encodeRoutingUpdate,
+  encodeServiceAdvertisement,
+  NameTable,
+  type RoutingUpdate,
+  type ServiceAdvertisement,
+} from '../../protocol/netceptor/index.js';
 import type { PingResult, TracerouteResult } from '../../protocol/types.js';
 import { goTimeString } from '../go-time.js';
 import { SilentLogger, type NodeLogger } from '../logger.js';
-import { AdvertStore, nowNs, toMessage, type StoredAdvert } from './adverts.js';
+import { AdvertStore, nowNs, toMessage, type StoredAdvert, type WireWorkCommand } from './adverts.js';
 import { Dialer } from './dialer.js';
 import { errorFromProblem, MeshError, PROBLEM } from './errors.js';
 import { firewallDecision, type FirewallAction, type FirewallRule, type MessageAddress } from './firewall.js';
 import { Link, type LinkHost, type LinkPolicy } from './link.js';
 import { advertValue, costList, goDialError, goListenAddr, routingTableLines } from './log-text.js';
 import { loopbackMuxes } from './loopback.js';
-import type { Mux, MuxHost, MuxOptions } from './mux.js';
+import { Mux, type MuxHost, type MuxOptions } from './mux.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMERS, type MeshLimits, type MeshTimers } from './options.js';
 import type { Port } from './port.js';
-import { joinPorts } from './relay.js';
 import { RoutingState } from './routing.js';
+import { DEFAULT_SESSION_OPTIONS, StreamSession, type SessionEvents, type SessionIO } from './session.js';
 import { MeshStream, type StreamAddress } from './stream.js';
 import type { FrameTransport } from './transport/frame-transport.js';
 import { dialTcp, listenTcp, splitHostPort, type LinkClientTls, type LinkServerTls } from './transport/tcp.js';
 import { dialWs, listenWs } from './transport/ws.js';
-import type { AdvertMessage, Datagram, OpenInfo, RouteUpdate, WireWorkCommand } from './wire/messages.js';
+import { FRAME_HEADER } from './wire/frame.js';
+import { decodeMessage as decodeChannelMessage, type Datagram, type OpenInfo } from './wire/messages.js';
+
+export type { WireWorkCommand } from './adverts.js';
 
 export interface MeshOptions {
   nodeId: string;
@@ -59,6 +77,12 @@ export interface ListenerOptions {
   requirePeerNodeIdInCert?: boolean;
 }
 
+/** Receptor's `udp-listener` parameters (pkg/backends/udp.go UDPListenerCfg: no TLS). */
+export type UdpListenerOptions = Omit<ListenerOptions, 'tls' | 'requirePeerNodeIdInCert'>;
+
+/** Receptor's `udp-peer` parameters (UDPDialerCfg). */
+export type UdpPeerOptions = Omit<PeerOptions, 'tls' | 'requirePeerNodeIdInCert'>;
+
 export interface WsListenerOptions extends ListenerOptions {
   /** URI path of the websocket (default '/'). */
   path?: string;
@@ -82,7 +106,7 @@ export interface WsPeerOptions extends PeerOptions {
 }
 
 export interface ListenerHandle {
-  readonly kind: 'tcp' | 'tls' | 'ws' | 'wss';
+  readonly kind: 'tcp' | 'tls' | 'ws' | 'wss' | 'udp';
   /** Bound address (port 0 resolved). */
   readonly address: net.AddressInfo;
   /** What a peer dials: `127.0.0.1:PORT` or `ws://127.0.0.1:PORT/path`. */
@@ -144,10 +168,15 @@ export interface PingOutcome {
 export interface MeshStats {
   links: number;
   connections: number;
-  /** Channels on all links (a relayed stream has two here, an end one). */
+  /** Stream channels (one per stream session, and the loopback's). */
   channels: number;
   streams: number;
+  /** Always 0: a hop forwards a stream's data messages without keeping any state for it. */
   relays: number;
+  /** Stream sessions (session.ts): one per stream to or from another node. */
+  sessions: number;
+  /** Data messages dropped by this node because a link's buffer was full (their streams retransmit). */
+  dropped: number;
   /** Bytes held by the mesh for streams and links: channel queues, unread input, transport buffers. */
   bufferedBytes: number;
 }
@@ -165,6 +194,35 @@ export interface MeshEvents {
 }
 
 const RESERVED = new Set(['ping', 'unreach']);
+
+/** How long a stream's session outlives the stream, so its last frames (FIN, RESET) are acknowledged. */
+const SESSION_LINGER_MS = 5_000;
+
+/** One stream to or from another node: its session and the Mux (one channel) over it. */
+interface SessionEntry {
+  session: StreamSession;
+  mux: Mux;
+  /** remote node, remote service, local service. */
+  key: string;
+  remoteNode: string;
+  remoteService: string;
+  localService: string;
+  /** Something arrived from the peer: unreachable notices other than a refusal no longer end it. */
+  heard: boolean;
+  dialer: boolean;
+  linger?: NodeJS.Timeout;
+}
+
+function sessionKey(remoteNode: string, remoteService: string, localService: string): string {
+  return `${remoteNode}\0${remoteService}\0${localService}`;
+}
+
+/** A service name as receptor reads it from a data message: 8 bytes, NULs on the right stripped. */
+function fixedString(b: Buffer, at: number): string {
+  let end = at + 8;
+  while (end > at && b[end - 1] === 0) end--;
+  return b.toString('utf8', at, end);
+}
 
 interface DatagramListener {
   data(d: Datagram): void;
@@ -213,10 +271,20 @@ export class Mesh extends EventEmitter<MeshEvents> {
   private readonly services = new Map<string, { handler: StreamHandler; options: Required<ServiceOptions> }>();
   private readonly datagramListeners = new Map<string, DatagramListener>();
   private readonly streams = new Set<MeshStream>();
-  private relays = 0;
+  private readonly names: NameTable;
+  /** Stream sessions by sessionKey, and by the Mux running over each. */
+  private readonly sessions = new Map<string, SessionEntry>();
+  private readonly sessionByMux = new Map<Mux, SessionEntry>();
+  private droppedData = 0;
+  /** Ids of stream sessions that ended recently, and until when (ms) their segments are not taken as new. */
+  private readonly closedSessions = new Map<string, number>();
+  /** Remote (node, service) pairs already told about as QUIC senders (one warning each). */
+  private readonly quicWarned = new Set<string>();
   private readonly listenerHandles = new Set<ListenerHandle>();
   private readonly dialers = new Set<Dialer>();
   private readonly muxOptions: MuxOptions;
+  private readonly sessionOptions: typeof DEFAULT_SESSION_OPTIONS;
+  private readonly sessionMuxOptions: MuxOptions;
   private readonly muxHost: MuxHost;
   private readonly loop: [Mux, Mux];
   private readonly intervals: NodeJS.Timeout[] = [];
@@ -239,12 +307,20 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.workCommands = options.workCommands ?? (() => []);
     this.firewall = options.firewall ?? [];
     this.routing = new RoutingState(this.nodeId);
+    this.names = new NameTable(this.nodeId);
     this.muxOptions = {
       window: this.limits.streamWindow,
       maxDataFrame: this.limits.maxDataFrame,
       writeBufferBytes: this.limits.linkWriteBuffer,
       maxControlQueueBytes: this.limits.maxControlQueueBytes,
     };
+    this.sessionOptions = {
+      ...DEFAULT_SESSION_OPTIONS,
+      keepaliveMs: this.timers.streamKeepaliveMs,
+      idleTimeoutMs: this.timers.streamIdleTimeoutMs,
+    };
+    // session.ts: the Mux must stop on write()'s false (and wait for drain), not poll on writableLength.
+    this.sessionMuxOptions = { ...this.muxOptions, writeBufferBytes: Math.max(this.muxOptions.writeBufferBytes, this.sessionOptions.maxInFlightBytes) };
     this.muxHost = { onOpen: (mux, port, info) => this.onOpen(mux, port, info) };
     this.loop = loopbackMuxes(this.muxOptions, this.muxHost);
     const every = (ms: number, f: () => void): void => {
@@ -346,13 +422,45 @@ export class Mesh extends EventEmitter<MeshEvents> {
     );
   }
 
+  async addUdpListener(o: UdpListenerOptions): Promise<ListenerHandle> {
+    this.assertOpen();
+    const policy = this.listenerPolicy(o, 'udp-listener');
+    const host = o.bindaddr ?? '0.0.0.0';
+    // Loaded on first use: most nodes have no UDP backend.
+    const { listenUdp } = await import('./transport/udp.js');
+    const server = await listenUdp({ host, port: o.port }, this.acceptHandlers(policy, `udp-listener ${host}:${o.port}`)).catch((err: Error) => {
+      throw listenError('udp-listener', host, o.port, err);
+    });
+    const a = server.address;
+    const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    // pkg/backends/udp.go UDPListener.Start.
+    this.logger.debug(`Listening on UDP ${goListenAddr(host, a.port)}`);
+    return this.trackListener({ kind: 'udp', address: a, url: `${h}:${a.port}`, close: () => server.close() });
+  }
+
+  addUdpPeer(o: UdpPeerOptions): PeerHandle {
+    this.assertOpen();
+    const policy = this.peerPolicy(o, 'udp-peer');
+    try {
+      splitHostPort(o.address);
+    } catch (err) {
+      throw new MeshctlError('EBADCONFIG', `udp-peer: ${(err as Error).message}`, { hint: 'use HOST:PORT' });
+    }
+    // pkg/backends/udp.go UDPDialerCfg.Run.
+    this.logger.debug(`Running UDP peer connection ${o.address}`);
+    return this.startDialer(o, policy, async (signal) => {
+      const { dialUdp } = await import('./transport/udp.js');
+      return dialUdp({ address: o.address, signal, timeoutMs: this.timers.dialTimeoutMs });
+    });
+  }
+
   /** Runs a link over an already connected transport (for custom backends and tests). */
   attach(transport: FrameTransport, dialer: boolean, policy: LinkPolicy): Link {
     const mesh = this;
     const host: LinkHost = {
       nodeId: this.nodeId,
       logger: this.logger,
-      muxHost: this.muxHost,
+      routingUpdate: () => encodeRoutingUpdate(this.makeRouteUpdate()),
       claim: (link, node) => {
         const cur = this.connections.get(node);
         if (cur && !cur.isClosed) return false;
@@ -364,9 +472,9 @@ export class Mesh extends EventEmitter<MeshEvents> {
       rejected: (link, reason, byPeer) => this.emit('rejected', { node: link.remoteNode, reason, byPeer }),
       route: (link, u) => mesh.onRoute(link, u),
       advert: (link, a) => mesh.onAdvert(link, a),
-      datagram: (_link, d) => mesh.routeDatagram(d),
+      data: (_link, m) => mesh.onData(m),
     };
-    const link = new Link(transport, dialer, policy, this.timers, this.muxOptions, host);
+    const link = new Link(transport, dialer, policy, this.timers, this.limits.maxControlQueueBytes, host);
     if (!link.isClosed) this.links.add(link);
     if (this.closing) link.close('mesh closed');
     return link;
@@ -434,11 +542,14 @@ export class Mesh extends EventEmitter<MeshEvents> {
   // ---------------------------------------------------------------- links and routing
 
   private linkUp(link: Link): void {
+    // runProtocol: the peer's name hash is known from the moment the connection is established.
+    this.names.add(link.remoteNode);
     this.routing.connect(link.remoteNode, link.cost);
     this.scheduleFlood(0);
     this.scheduleRecalc();
-    // Bring the newcomer up to date with every advert we know (Receptor waits for the next 60 s round).
-    for (const a of this.adverts.entries()) link.send({ type: 'advert', advert: this.advertMessage(a) });
+    // Bring the newcomer up to date with every advert we know (Receptor waits for the next 60 s round; an advert
+    // it already has is simply not news to it).
+    for (const a of this.adverts.entries()) link.sendControl(encodeServiceAdvertisement(toMessage(a)));
     this.emit('connection', link.remoteNode, link.cost);
   }
 
@@ -483,27 +594,29 @@ export class Mesh extends EventEmitter<MeshEvents> {
     }, this.timers.routeRecalcDelayMs);
   }
 
+  /** makeRoutingUpdate: our established connections and their costs, with the next sequence number. */
+  private makeRouteUpdate(suspectedDuplicate = 0n): RoutingUpdate {
+    const costs = new Map<string, number>();
+    for (const [node, link] of this.upConnections()) costs.set(node, link.cost);
+    return this.routing.makeUpdate(costs, suspectedDuplicate);
+  }
+
   /** sendRoutingUpdate: our connections to every neighbour (nothing when we have none). */
-  private sendRouteUpdate(suspectedDuplicate = 0): void {
+  private sendRouteUpdate(suspectedDuplicate = 0n): void {
     if (this.closing) return;
     const up = this.upConnections();
     if (up.size === 0) return;
-    const costs = new Map<string, number>();
-    for (const [node, link] of up) costs.set(node, link.cost);
-    const update = this.routing.makeUpdate(costs, suspectedDuplicate);
+    const update = this.makeRouteUpdate(suspectedDuplicate);
     // Built only when it is logged: an idle mesh sends and forwards these all the time.
     const conns = (): string => costList(Object.entries(update.Connections)).join(' ');
-    if (suspectedDuplicate !== 0) this.logger.warning(`Sending duplicate node notification ${update.UpdateID}. Connections: ${conns()}`);
+    if (suspectedDuplicate !== 0n) this.logger.warning(`Sending duplicate node notification ${update.UpdateID}. Connections: ${conns()}`);
     else if (this.logger.enabled('debug')) this.logger.debug(`Sending routing update ${update.UpdateID}. Connections: ${conns()}`);
-    for (const link of up.values()) link.send({ type: 'route', update });
+    const msg = encodeRoutingUpdate(update);
+    for (const link of up.values()) link.sendControl(msg);
   }
 
-  private onRoute(link: Link, u: RouteUpdate): void {
-    if (u.ForwardingNode !== link.remoteNode) {
-      // runProtocol: the peer must forward under the ID it connected with.
-      link.close(`rejected connection with node ${link.remoteNode} because remote node ID changed unexpectedly from ${link.remoteNode} to ${u.NodeID}`);
-      return;
-    }
+  private onRoute(link: Link, u: RoutingUpdate): void {
+    // The ForwardingNode and cost checks are the link's (LinkHandshake, receptor's runProtocol).
     const r = this.routing.handle(u, Date.now());
     if (r.weAreDuplicate) {
       this.logger.error(`We are a duplicate node with ID ${this.nodeId} and epoch ${this.routing.epoch}.  Shutting down.`);
@@ -516,8 +629,10 @@ export class Mesh extends EventEmitter<MeshEvents> {
       return;
     }
     if (r.forward) {
+      // handleRoutingUpdate: the origin's name hash is learnt with its first accepted update.
+      this.names.add(u.NodeID);
       // handleRoutingUpdate logs each update it has not seen before.
-      if (u.SuspectedDuplicate !== 0) {
+      if (u.SuspectedDuplicate !== 0n) {
         this.logger.warning(`Node ${u.NodeID} with epoch ${u.UpdateEpoch} sent update ${u.UpdateID} suspecting a duplicate node with epoch ${u.SuspectedDuplicate}`);
       } else if (this.logger.enabled('debug')) {
         this.logger.debug(`Received routing update ${u.UpdateID} from ${u.NodeID} via ${link.remoteNode}`);
@@ -526,8 +641,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
     if (r.newNode) this.scheduleFlood(0);
     if (r.changed) this.scheduleRecalc();
     if (r.forward) {
-      const copy: RouteUpdate = { ...u, ForwardingNode: this.nodeId };
-      for (const [node, l] of this.upConnections()) if (node !== link.remoteNode) l.send({ type: 'route', update: copy });
+      const copy = encodeRoutingUpdate({ ...u, ForwardingNode: this.nodeId });
+      for (const [node, l] of this.upConnections()) if (node !== link.remoteNode) l.sendControl(copy);
     }
   }
 
@@ -541,15 +656,12 @@ export class Mesh extends EventEmitter<MeshEvents> {
 
   // ---------------------------------------------------------------- adverts
 
-  private advertMessage(a: StoredAdvert): AdvertMessage {
-    return toMessage(a);
-  }
-
-  private onAdvert(link: Link, a: AdvertMessage): void {
+  private onAdvert(link: Link, a: ServiceAdvertisement): void {
     if (this.logger.enabled('debug')) this.logger.debug(`Received service advertisement from ${a.NodeID}`);
     if (a.NodeID === this.nodeId) return;
     if (!this.adverts.apply(a)) return;
-    for (const [node, l] of this.upConnections()) if (node !== link.remoteNode) l.send({ type: 'advert', advert: a });
+    const msg = encodeServiceAdvertisement({ NodeID: a.NodeID, Service: a.Service, Time: a.Time, ConnType: a.ConnType, Tags: a.Tags, WorkCommands: a.WorkCommands, Cancel: a.Cancel });
+    for (const [node, l] of this.upConnections()) if (node !== link.remoteNode) l.sendControl(msg);
   }
 
   private ownAdvert(name: string, o: Required<ServiceOptions>): StoredAdvert {
@@ -584,14 +696,16 @@ export class Mesh extends EventEmitter<MeshEvents> {
       if (this.logger.enabled('debug')) this.logger.debug(`Sending service advertisement: ${advertValue(own)}`);
       const msg = toMessage(own);
       this.adverts.apply(msg);
-      for (const l of up.values()) l.send({ type: 'advert', advert: msg });
+      const wire = encodeServiceAdvertisement(msg);
+      for (const l of up.values()) l.sendControl(wire);
     }
   }
 
   private withdrawAdvert(name: string, o: Required<ServiceOptions>): void {
     const msg = toMessage(this.ownAdvert(name, o), true);
     this.adverts.apply(msg);
-    for (const l of this.upConnections().values()) l.send({ type: 'advert', advert: msg });
+    const wire = encodeServiceAdvertisement(msg);
+    for (const l of this.upConnections().values()) l.sendControl(wire);
   }
 
   // ---------------------------------------------------------------- services and streams
@@ -600,6 +714,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
   listenService(name: string, handler: StreamHandler, options: ServiceOptions = {}): ServiceHandle {
     this.assertOpen();
     if (name === '') throw new MeshError('EINVALID', 'service name must not be empty');
+    // conn.go listen: the name must fit the 8-byte service field of a data message.
+    if (Buffer.byteLength(name) > 8) throw new MeshError('EINVALID', `service name ${name} too long`);
     if (RESERVED.has(name)) throw new MeshError('EINVALID', `service ${name} is reserved`);
     // Receptor's ListenAndAdvertise text.
     if (this.services.has(name)) throw new MeshError('EINVALID', `service ${name} is already listening`);
@@ -654,14 +770,17 @@ export class Mesh extends EventEmitter<MeshEvents> {
       throw new MeshError('ETIMEOUT', PROBLEM.timeout);
     }
     let mux: Mux;
+    let entry: SessionEntry | undefined;
     if (target === this.nodeId) {
       mux = this.loop[0];
     } else {
-      const link = this.nextLink(target);
-      if (!link) throw new MeshError('ENOROUTE', PROBLEM.noRoute);
-      mux = link.mux;
+      if (!this.nextLink(target)) throw new MeshError('ENOROUTE', PROBLEM.noRoute);
+      // Receptor's SendMessageWithHopsToLive refuses service names longer than its 8-byte field.
+      if (Buffer.byteLength(service) > 8) throw new MeshError('EINVALID', 'service name too long');
+      entry = this.openSession(target, service, fromService);
+      mux = entry.mux;
     }
-    const { port, accepted } = mux.open({ ...info, hopsToLive: target === this.nodeId ? info.hopsToLive : info.hopsToLive - 1 });
+    const { port, accepted } = mux.open(info);
     const timeoutMs = options.timeoutMs ?? this.timers.openTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => port.reset('dial cancelled');
@@ -677,6 +796,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
         }),
       ]);
     } catch (err) {
+      if (entry) this.lingerSession(entry);
       if (options.signal?.aborted) throw new MeshError('ETIMEOUT', 'dial cancelled', { cause: err });
       const e = err instanceof MeshError ? err : errorFromProblem((err as Error).message);
       // conn.go MonitorUnreachable, on the unreach message a remote node sends for an unknown service.
@@ -686,13 +806,143 @@ export class Mesh extends EventEmitter<MeshEvents> {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
     }
-    return this.adoptStream(new MeshStream(port, { node: this.nodeId, service: fromService }, { node: target, service }, this.limits.streamWriteBuffer));
+    return this.adoptStream(new MeshStream(port, { node: this.nodeId, service: fromService }, { node: target, service }, this.limits.streamWriteBuffer), entry);
   }
 
-  private adoptStream(s: MeshStream): MeshStream {
+  private adoptStream(s: MeshStream, entry?: SessionEntry): MeshStream {
     this.streams.add(s);
-    s.once('close', () => this.streams.delete(s));
+    s.once('close', () => {
+      this.streams.delete(s);
+      if (entry) this.lingerSession(entry);
+    });
     return s;
+  }
+
+  // ---------------------------------------------------------------- stream sessions
+
+  private sessionIo(remoteNode: string, remoteService: string, localService: string): SessionIO {
+    return {
+      send: (payload) =>
+        this.trySend({ fromNode: this.nodeId, fromService: localService, toNode: remoteNode, toService: remoteService, hopsToLive: this.limits.maxForwardingHops, data: payload }),
+    };
+  }
+
+  /** A session whose frames run a Mux; `start` makes the session once the Mux exists (frames may arrive at once). */
+  private addSession(
+    remoteNode: string,
+    remoteService: string,
+    localService: string,
+    dialer: boolean,
+    start: (io: SessionIO, events: SessionEvents) => StreamSession | undefined,
+  ): SessionEntry | undefined {
+    const key = sessionKey(remoteNode, remoteService, localService);
+    const entry = { key, remoteNode, remoteService, localService, heard: false, dialer } as SessionEntry;
+    const events = {
+      message: (frame: Buffer) => {
+        entry.heard = true;
+        let m;
+        try {
+          m = decodeChannelMessage({ type: frame[4]!, payload: frame.subarray(FRAME_HEADER) });
+        } catch (err) {
+          entry.session.reset(`protocol error: ${(err as Error).message}`);
+          return;
+        }
+        entry.mux.receive(m);
+      },
+      drain: () => entry.mux.drained(),
+      dead: (reason: string) => this.dropSession(entry, reason),
+    };
+    const session = start(this.sessionIo(remoteNode, remoteService, localService), events);
+    if (!session) return undefined;
+    entry.session = session;
+    entry.mux = new Mux(session, dialer, this.sessionMuxOptions, dialer ? { onOpen: (m, port) => m.refuse(port, 'unexpected open') } : this.muxHost);
+    this.sessions.set(key, entry);
+    this.sessionByMux.set(entry.mux, entry);
+    return entry;
+  }
+
+  private openSession(remoteNode: string, remoteService: string, localService: string): SessionEntry {
+    this.names.add(remoteNode);
+    const entry = this.addSession(remoteNode, remoteService, localService, true, (io, events) => StreamSession.open(io, events, this.sessionOptions))!;
+    // The dialer's ephemeral service hears the peer's segments and the unreachable notices about them.
+    this.datagramListeners.set(localService, {
+      data: (d) => {
+        if (d.fromNode !== remoteNode || d.fromService !== remoteService) return;
+        if (StreamSession.sessionIdOf(d.data) !== entry.session.id) return;
+        entry.session.receive(d.data);
+      },
+      unreachable: (problem) => {
+        // A refusal ends the stream at once; other notices (a route still converging) only before the peer answered:
+        // later, the session's retransmissions and idle timer decide (as QUIC's do in receptor).
+        if (problem === PROBLEM.serviceUnknown || problem === PROBLEM.rejected || !entry.heard) {
+          entry.mux.close(problem);
+          entry.session.close();
+        }
+      },
+    });
+    return entry;
+  }
+
+  /** A segment for one of our stream services (`d.toService` is listening). */
+  private onStreamSegment(d: Datagram): void {
+    const key = sessionKey(d.fromNode, d.fromService, d.toService);
+    const id = StreamSession.sessionIdOf(d.data);
+    if (id === undefined) {
+      // QUIC (first byte has 0x40 set): a receptor node opening a stream to us. Not spoken yet (issue 15 stage 2).
+      const who = `${d.fromNode}\0${d.toService}`;
+      if (!this.quicWarned.has(who)) {
+        this.quicWarned.add(who);
+        this.logger.warning(
+          `${this.nodeId}: dropping a QUIC stream from ${d.fromNode} to service ${d.toService}: streams from receptor nodes are not supported yet (docs/compatibility.md)`,
+        );
+      }
+      return;
+    }
+    let entry = this.sessions.get(key);
+    if (entry && entry.session.id !== id) {
+      if (!StreamSession.isOpening(d.data)) return this.answerReset(d);
+      // The opener restarted and reused the address (unlikely with random ephemeral services): the old session is over.
+      entry.session.close();
+      entry = undefined;
+    }
+    if (!entry) {
+      const until = this.closedSessions.get(id);
+      if (until !== undefined && until >= Date.now() && StreamSession.isOpening(d.data)) return;
+      if (!StreamSession.isOpening(d.data) || this.closing) return this.answerReset(d);
+      // accept() takes this first segment itself, once the Mux is attached.
+      this.addSession(d.fromNode, d.fromService, d.toService, false, (io, events) => StreamSession.accept(d.data, io, events, this.sessionOptions));
+      return;
+    }
+    entry.session.receive(d.data);
+  }
+
+  /** Tells the sender of a segment for a session we do not have that it is gone. */
+  private answerReset(d: Datagram): void {
+    const rst = StreamSession.resetFor(d.data, 'no such stream (the node may have restarted)');
+    if (rst) this.trySend({ fromNode: this.nodeId, fromService: d.toService, toNode: d.fromNode, toService: d.fromService, hopsToLive: this.limits.maxForwardingHops, data: rst });
+  }
+
+  /** The stream is over: the session ends once its last frames (FIN, RESET) are acknowledged, or after a linger. */
+  private lingerSession(entry: SessionEntry): void {
+    if (entry.linger || this.sessions.get(entry.key) !== entry) return;
+    entry.linger = setTimeout(() => entry.session.close(), SESSION_LINGER_MS);
+    entry.linger.unref();
+    entry.session.end();
+  }
+
+  private dropSession(entry: SessionEntry, reason: string): void {
+    clearTimeout(entry.linger);
+    // TCP's TIME_WAIT: a late copy of this session's opening segment must not open it again (and replay its OPEN).
+    this.closedSessions.set(entry.session.id, Date.now() + this.sessionOptions.idleTimeoutMs);
+    if (this.closedSessions.size > 4096) {
+      const now = Date.now();
+      for (const [id, until] of this.closedSessions) if (until < now) this.closedSessions.delete(id);
+    }
+    entry.mux.close(reason);
+    if (this.sessions.get(entry.key) === entry) this.sessions.delete(entry.key);
+    this.sessionByMux.delete(entry.mux);
+    // A dialer's ephemeral service is the session's alone.
+    if (entry.dialer) this.datagramListeners.delete(entry.localService);
   }
 
   private ephemeralService(): string {
@@ -703,8 +953,13 @@ export class Mesh extends EventEmitter<MeshEvents> {
   }
 
   /** An OPEN arrived on some link (or the loopback): accept it here, or relay it toward its node. */
-  private onOpen(mux: Mux, port: Port, info: OpenInfo): void {
+  private onOpen(mux: Mux, port: Port, claimed: OpenInfo): void {
     if (this.closing) return mux.refuse(port, 'node shutting down');
+    // Over a session the addresses are the data messages' (checked by every hop's firewall), not what OPEN says.
+    const entry = this.sessionByMux.get(mux);
+    const info: OpenInfo = entry
+      ? { ...claimed, fromNode: entry.remoteNode, fromService: entry.remoteService, toNode: this.nodeId, toService: entry.localService }
+      : claimed;
     // The rules come first, as in handleMessageData. A dropped open is left unanswered: the opener's dial
     // times out and its reset clears the port here.
     const blocked = this.streamFirewall(info);
@@ -726,7 +981,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       // service's ConnType decides.
       if (svc.options.connType === 2 && info.tls === false) return mux.refuse(port, PROBLEM.insecure);
       const from = { node: info.fromNode, service: info.fromService };
-      const stream = this.adoptStream(new MeshStream(port, { node: this.nodeId, service: info.toService }, from, this.limits.streamWriteBuffer));
+      const stream = this.adoptStream(new MeshStream(port, { node: this.nodeId, service: info.toService }, from, this.limits.streamWriteBuffer), entry);
       mux.accept(port);
       try {
         svc.handler(stream, from);
@@ -735,16 +990,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
       }
       return;
     }
-    if (info.hopsToLive <= 0) return mux.refuse(port, PROBLEM.expired);
-    const next = this.nextLink(info.toNode);
-    if (!next) return mux.refuse(port, PROBLEM.noRoute);
-    const out = next.mux.open({ ...info, hopsToLive: info.hopsToLive - 1 });
-    this.relays++;
-    joinPorts(port, out.port, () => this.relays--);
-    out.accepted.then(
-      () => mux.accept(port),
-      (err: Error) => mux.refuse(port, err.message),
-    );
+    // Only the loopback carries opens for another node's services, and it never does: refuse.
+    mux.refuse(port, PROBLEM.noRoute);
   }
 
   // ---------------------------------------------------------------- datagrams, ping, traceroute
@@ -774,7 +1021,55 @@ export class Mesh extends EventEmitter<MeshEvents> {
       if (d.fromService !== 'unreach') this.sendUnreachable(d, PROBLEM.noRoute);
       return;
     }
-    link.send({ type: 'datagram', datagram: { ...d, hopsToLive: d.hopsToLive - 1 } });
+    // forwardMessage: the originator's own send decrements too (receptor's neighbour receives 29 of 30).
+    let msg: Buffer;
+    try {
+      msg = encodeData({
+        hopsToLive: d.hopsToLive - 1,
+        fromNodeHash: this.names.add(d.fromNode),
+        toNodeHash: this.names.add(d.toNode),
+        fromService: d.fromService,
+        toService: d.toService,
+        data: d.data,
+      });
+    } catch (err) {
+      throw new MeshError('EINVALID', (err as Error).message);
+    }
+    if (!link.sendData(msg)) this.droppedData++;
+  }
+
+  /**
+   * A data message from a link (handleMessageData): node names from their hashes (unknown hash: dropped, as
+   * receptor drops it), the firewall, then delivery here or forwarding with one hop less. The message is
+   * forwarded as received, only its hop count byte rewritten: the transports hand over a buffer of its own.
+   */
+  private onData(m: Buffer): void {
+    if (m.length < DATA_HEADER_LENGTH) {
+      this.logger.error(`Error translating data to message struct: data too short to be a valid message: ${m.length} bytes`);
+      return;
+    }
+    const fromNode = this.names.lookup(m.readBigUInt64BE(4));
+    const toNode = this.names.lookup(m.readBigUInt64BE(12));
+    if (fromNode === undefined || toNode === undefined) {
+      // receptor: translateDataToMessage fails with "hash not found" and the message is dropped.
+      if (this.logger.enabled('debug')) this.logger.debug('Error translating data to message struct: hash not found');
+      return;
+    }
+    const hops = m[1]!;
+    if (toNode !== this.nodeId) {
+      const link = this.firewall.length === 0 && hops > 0 ? this.nextLink(toNode) : undefined;
+      if (link) {
+        m[1] = hops - 1;
+        if (!link.sendData(m)) this.droppedData++;
+        return;
+      }
+    }
+    const d: Datagram = { hopsToLive: hops, fromNode, toNode, fromService: fixedString(m, 20), toService: fixedString(m, 28), data: m.subarray(DATA_HEADER_LENGTH) };
+    try {
+      this.routeDatagram(d);
+    } catch (err) {
+      this.logger.debug(`Error routing datagram from ${fromNode} to ${toNode}: ${(err as Error).message}`);
+    }
   }
 
   private deliverDatagram(d: Datagram): void {
@@ -798,6 +1093,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     }
     const l = this.datagramListeners.get(d.toService);
     if (l) return l.data(d);
+    if (this.services.has(d.toService) && d.fromNode !== this.nodeId) return this.onStreamSegment(d);
     if (d.fromNode === this.nodeId) throw new MeshError('ESERVICEUNKNOWN', PROBLEM.serviceUnknown);
     if (d.fromService !== 'unreach') this.sendUnreachable(d, PROBLEM.serviceUnknown);
   }
@@ -946,13 +1242,24 @@ export class Mesh extends EventEmitter<MeshEvents> {
   stats(): MeshStats {
     let buffered = 0;
     let channels = 0;
-    for (const l of this.links) {
-      buffered += l.mux.bufferedBytes;
-      channels += l.mux.channelCount;
+    for (const l of this.links) buffered += l.bufferedBytes;
+    for (const e of this.sessions.values()) {
+      buffered += e.mux.bufferedBytes;
+      channels += e.mux.channelCount;
     }
     for (const s of this.streams) buffered += s.bufferedBytes;
     buffered += this.loop[0].bufferedBytes + this.loop[1].bufferedBytes;
-    return { links: this.links.size, connections: this.upConnections().size, channels, streams: this.streams.size, relays: this.relays, bufferedBytes: buffered };
+    channels += this.loop[0].channelCount + this.loop[1].channelCount;
+    return {
+      links: this.links.size,
+      connections: this.upConnections().size,
+      channels,
+      streams: this.streams.size,
+      relays: 0,
+      sessions: this.sessions.size,
+      dropped: this.droppedData,
+      bufferedBytes: buffered,
+    };
   }
 
   // ---------------------------------------------------------------- shutdown
@@ -970,6 +1277,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
       clearTimeout(this.adTimer);
       // Our own streams end quietly (no 'error': the application asked for this); peers see a reset.
       for (const s of [...this.streams]) s.destroy();
+      // The peers of our stream sessions hear it now (best effort), not after their idle timeout.
+      for (const e of [...this.sessions.values()]) e.session.reset('node shutting down');
       const pending: Promise<void>[] = [];
       for (const l of [...this.listenerHandles]) pending.push(l.close());
       for (const d of [...this.dialers]) pending.push(d.close());

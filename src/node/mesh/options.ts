@@ -15,14 +15,21 @@ export interface MeshTimers {
   /** Route update IDs are remembered this long (Receptor defaultSeenUpdateExpireTime: 1 h). */
   seenUpdateExpireMs: number;
   /**
-   * A link that has carried nothing from us for this long gets a HEARTBEAT frame. Receptor sends none and relies on
-   * the route updates every 10 s; ours is just above routeUpdateIntervalMs, so with the defaults none is sent.
+   * A link that has carried nothing from us for this long gets our routing update as a keepalive. Receptor sends
+   * none and relies on the route updates every 10 s; ours is just above routeUpdateIntervalMs, so with the
+   * defaults none is sent.
    */
   heartbeatMs: number;
   /** A link silent for this long is dropped (Receptor defaultMaxConnectionIdleTime: 2 × 10 s + 1 s). */
   idleTimeoutMs: number;
-  /** Time allowed for HELLO/ACCEPT (Receptor gives up initial updates after ~11 s). */
+  /** Time allowed for the peer to name itself (Receptor gives up its initial updates after 11, ~11 s). */
   handshakeTimeoutMs: number;
+  /** Period of a new link's initial routing updates (Receptor sendInitialConnectMessage: 1 s). */
+  initialUpdateMs: number;
+  /** A stream session with nothing received for this long sends a keepalive (Receptor conn.go: QUIC KeepAlivePeriod 15 s). */
+  streamKeepaliveMs: number;
+  /** A stream session with nothing received for this long is over (Receptor conn.go: QUIC MaxIdleTimeout 30 s). */
+  streamIdleTimeoutMs: number;
   /** First redial delay of a peer (Receptor: 5 s), grown ×1.5 per failure up to redialMaxDelayMs (20 s). */
   redialDelayMs: number;
   redialMaxDelayMs: number;
@@ -45,7 +52,10 @@ export const DEFAULT_TIMERS: MeshTimers = {
   // link made an idle 10-node chain cost ~1.3 ms of CPU a second per node, twice receptor's (bench/mesh-scale.js).
   heartbeatMs: 10_500,
   idleTimeoutMs: 21_000,
-  handshakeTimeoutMs: 10_000,
+  handshakeTimeoutMs: 11_000,
+  initialUpdateMs: 1_000,
+  streamKeepaliveMs: 15_000,
+  streamIdleTimeoutMs: 30_000,
   redialDelayMs: 5_000,
   redialMaxDelayMs: 20_000,
   dialTimeoutMs: 15_000,
@@ -60,11 +70,11 @@ export interface MeshLimits {
   maxDataFrame: number;
   /** Unsent bytes a link's transport may hold before the scheduler waits for 'drain'. */
   linkWriteBuffer: number;
-  /** Control-queue size past which datagrams are dropped on a congested link. */
+  /** Bytes a link's transport may hold past which forwarded data messages are dropped (a congested link). */
   maxControlQueueBytes: number;
   /** Bytes a MeshStream's write() queues before it waits (write() returns false beyond its HWM). */
   streamWriteBuffer: number;
-  /** Hop limit of datagrams and stream opens (Receptor defaultMaxForwardingHops: 30). */
+  /** Hop limit of datagrams, stream segments included (Receptor defaultMaxForwardingHops: 30). */
   maxForwardingHops: number;
 }
 

@@ -4,7 +4,7 @@
 // `costs` (what `status` shows as KnownConnectionCosts) and runs Dijkstra over it for the next hop to
 // every destination (RoutingTable). Times come in as arguments so tests need no clock.
 import { randomBytes } from 'node:crypto';
-import type { RouteUpdate } from './wire/messages.js';
+import type { RoutingUpdate } from '../../protocol/netceptor/index.js';
 
 export interface UpdateOutcome {
   /** Flood it on to every other link. */
@@ -14,7 +14,7 @@ export interface UpdateOutcome {
   /** First update from this origin: Receptor floods its own update then, so the newcomer learns us. */
   newNode: boolean;
   /** Another node uses our ID with a newer epoch: flood an update naming its epoch as suspect. */
-  suspectEpoch?: number;
+  suspectEpoch?: bigint;
   /** A node told us we are the duplicate (our epoch is the suspect one): Receptor shuts down. */
   weAreDuplicate?: boolean;
 }
@@ -29,11 +29,16 @@ function randomId(): string {
 }
 
 /**
- * An epoch that grows across restarts: Receptor uses unix seconds × 2^24 + random (a uint64); here
- * milliseconds × 1000 + random stays below 2^53 so it survives JSON exactly.
+ * An epoch that grows across restarts, in receptor's form (netceptor.go NewWithConsts: unix seconds × 2^24 plus 24
+ * random bits, a uint64 of about 2^54): every node keeps the newest epoch of each origin and drops older ones, so a
+ * restarted node, meshctl or receptor, must win against its own earlier run. Receptor's low 24 bits are random, so
+ * a restart within the same second loses half the time (its updates are then ignored mesh-wide); ours spend them
+ * on the millisecond within the second (× 2^14) plus 14 random bits, which keeps the magnitude receptor expects
+ * and makes a restart a millisecond later always win. A bigint: it does not fit a JS number exactly (json.ts).
  */
-export function newEpoch(nowMs = Date.now()): number {
-  return nowMs * 1000 + Math.floor(Math.random() * 1000);
+export function newEpoch(nowMs = Date.now()): bigint {
+  const ms = Math.floor(nowMs);
+  return (BigInt(Math.floor(ms / 1000)) << 24n) + (BigInt(ms % 1000) << 14n) + BigInt(randomBytes(2).readUInt16BE(0) & 0x3fff);
 }
 
 function sameCosts(a: Map<string, number> | undefined, b: Record<string, number>): boolean {
@@ -44,8 +49,8 @@ function sameCosts(a: Map<string, number> | undefined, b: Record<string, number>
 }
 
 export class RoutingState {
-  private sequence = 0;
-  private readonly known = new Map<string, { epoch: number; sequence: number }>();
+  private sequence = 0n;
+  private readonly known = new Map<string, { epoch: bigint; sequence: bigint }>();
   /** node → peer → cost: KnownConnectionCosts. */
   readonly costs = new Map<string, Map<string, number>>();
   private readonly seen = new Map<string, number>();
@@ -56,7 +61,7 @@ export class RoutingState {
 
   constructor(
     readonly self: string,
-    readonly epoch: number = newEpoch(),
+    readonly epoch: bigint = newEpoch(),
   ) {}
 
   /** A link to `peer` came up (runProtocol: both directions recorded at once, Receptor does the same). */
@@ -81,8 +86,8 @@ export class RoutingState {
   }
 
   /** Our next update (makeRoutingUpdate): a fresh ID and the next sequence number. */
-  makeUpdate(connections: ReadonlyMap<string, number>, suspectedDuplicate = 0): RouteUpdate {
-    this.sequence++;
+  makeUpdate(connections: ReadonlyMap<string, number>, suspectedDuplicate = 0n): RoutingUpdate {
+    this.sequence += 1n;
     return {
       NodeID: this.self,
       UpdateID: randomId(),
@@ -95,7 +100,7 @@ export class RoutingState {
   }
 
   /** handleRoutingUpdate. `nowMs` stamps the update ID as seen. */
-  handle(u: RouteUpdate, nowMs: number): UpdateOutcome {
+  handle(u: RoutingUpdate, nowMs: number): UpdateOutcome {
     const none: UpdateOutcome = { forward: false, changed: false, newNode: false };
     if (u.NodeID === '') return none;
     if (u.NodeID === this.self) {
@@ -106,7 +111,7 @@ export class RoutingState {
     }
     if (this.seen.has(u.UpdateID)) return none;
     this.seen.set(u.UpdateID, nowMs);
-    if (u.SuspectedDuplicate !== 0) {
+    if (u.SuspectedDuplicate !== 0n) {
       // Someone suspects a duplicate of u.NodeID: adopt the newer epoch so its updates are not dropped.
       const k = this.known.get(u.NodeID);
       if (k && k.epoch === u.SuspectedDuplicate) this.known.set(u.NodeID, { epoch: u.UpdateEpoch, sequence: u.UpdateSequence });

@@ -119,6 +119,9 @@ export function foreignProtocol(first: Uint8Array): string | undefined {
   }
   if (b.length >= 2 && b[0] === 0 && b[1] === 0) return 'a zero-length netceptor frame (not netceptor, or a broken peer)';
   if (/^(GET|POST|HEAD|PUT) /.test(b.subarray(0, 5).toString('latin1'))) return 'HTTP (a WebSocket or web client on a tcp listener?)';
-  if (b.length >= 3 && b[0] === 0x16 && b[1] === 0x03) return 'a TLS handshake (the peer uses TLS, this listener does not)';
+  // 16 03 is also the u16 length 790 of a netceptor message: a routing update or advert (type 1 or 2, then its JSON
+  // `{`). A TLS record's length cannot start with 0x7b (records are at most ~16 KiB), so that shape is netceptor.
+  const maybeNetceptor = b.length >= 4 && (b[2] === 1 || b[2] === 2) && b[3] === 0x7b;
+  if (b.length >= 4 && b[0] === 0x16 && b[1] === 0x03 && !maybeNetceptor) return 'a TLS handshake (the peer uses TLS, this listener does not)';
   return undefined;
 }

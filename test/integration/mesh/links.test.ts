@@ -76,11 +76,15 @@ describe('mesh links', () => {
     const b = t.node('b');
     const impostor = t.node('c');
     const l = await b.addTcpListener({ bindaddr: '127.0.0.1', port: 0, tls: serverTls('b'), requirePeerNodeIdInCert: true });
+    const refused = once(b, 'rejected');
     const rejected = once(impostor, 'rejected');
     // Node c presents a's certificate (trusted CA, node ID a).
     impostor.addTcpPeer({ address: l.url, tls: clientTls(pki.nodes.a) });
+    const [mine] = (await refused) as [{ reason: string; byPeer: boolean }];
+    expect(mine).toEqual({ node: 'c', byPeer: false, reason: 'its certificate does not carry node ID c (found [a])' });
+    // Receptor's reject message carries no reason (03 5b 5d): the refused side learns only that it was refused.
     const [r] = (await rejected) as [{ reason: string; byPeer: boolean }];
-    expect(r).toMatchObject({ byPeer: true, reason: 'its certificate does not carry node ID c (found [a])' });
+    expect(r).toMatchObject({ byPeer: true, reason: 'remote node rejected the connection' });
   });
 
   it('mesh - a client refuses a server certificate it does not trust', async () => {
@@ -154,10 +158,13 @@ describe('mesh links', () => {
     const [a, b] = t.nodes('a', 'b');
     const { listener } = await t.link(a, b);
     const twin = t.node('a');
+    const refused = once(b, 'rejected');
     const rejected = once(twin, 'rejected');
     twin.addTcpPeer({ address: listener.url });
+    const [mine] = (await refused) as [{ reason: string; byPeer: boolean }];
+    expect(mine).toEqual({ node: 'a', byPeer: false, reason: 'it connected using a node ID we are already connected to' });
     const [r] = (await rejected) as [{ reason: string; byPeer: boolean }];
-    expect(r).toEqual({ node: 'b', byPeer: true, reason: 'it connected using a node ID we are already connected to' });
+    expect(r).toMatchObject({ byPeer: true, reason: 'remote node rejected the connection' });
     expect(b.status().Connections).toEqual([{ NodeID: 'a', Cost: 1 }]);
   });
 
@@ -175,10 +182,10 @@ describe('mesh links', () => {
     const l = await b.addTcpListener({ bindaddr: '127.0.0.1', port: 0, allowedpeers: ['a'] });
     const lost: string[] = [];
     b.on('disconnection', (node) => lost.push(node));
-    const rejected = once(c, 'rejected');
+    const rejected = once(b, 'rejected');
     c.addTcpPeer({ address: l.url });
-    const [r] = (await rejected) as [{ reason: string }];
-    expect(r.reason).toBe('it is not in the allowed peers list');
+    const [r] = (await rejected) as [{ node: string; reason: string }];
+    expect(r).toMatchObject({ node: 'c', reason: 'it is not in the allowed peers list' });
     await t.link(a, b, {}, l);
     expect(connectedTo(b, 'c')).toBe(false);
     // A refused handshake was never a connection: no disconnection for it.

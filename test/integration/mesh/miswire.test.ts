@@ -1,15 +1,16 @@
-// Issue 15: a meshctl node wired to something that is not a meshctl node (a receptor, a web client, a TLS
-// client on a plain listener) must send it nothing, log one error line naming the peer's address and what it
-// speaks, and close. Before the fix both ends sent HELLO at once, which made receptor 1.6.5 panic (its u16 LE
-// length reads meshctl's 00 00 as an empty frame), and the meshctl side said why only at debug level.
-// Raw sockets play the foreign peer; the interop suite (test/interop/mesh-miswire.test.ts) does it with receptor.
+// Issue 15: mesh links speak Receptor's netceptor protocol. A peer that speaks something else (meshctl's own link
+// protocol from before the netceptor wire, a web client, a TLS client on a plain listener) gets one error line on
+// our side naming its address and what it speaks, and the connection is closed; a node never sends an empty
+// message (receptor 1.6.5 panics on one). Raw sockets play the peers; the interop suites do it with receptor
+// (test/interop/mesh-miswire.test.ts, mixed-mesh.test.ts).
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamLogger } from '../../../src/node/logger.js';
+import { encodeFrame, FrameType } from '../../../src/node/mesh/wire/frame.js';
 import { meshTestbed, waitFor } from './helpers.js';
 
-const HINT = 'meshctl nodes link only with meshctl nodes until the netceptor wire lands (docs/mesh.md)';
+const HINT = "mesh links speak Receptor's netceptor protocol (docs/netceptor-wire.md)";
 
 function capture(): { logger: StreamLogger; lines: () => string[] } {
   let text = '';
@@ -53,29 +54,47 @@ describe('mesh mis-wiring', () => {
     for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
   });
 
-  it('mesh mis-wiring - a listener sends nothing until the peer speaks, then refuses receptor split byte by byte with one error line naming its node ID (issue 15)', async () => {
+  /** Splits what a netceptor peer sent over tcp into its messages (u16 LE length, message); never an empty one. */
+  function messages(b: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let at = 0;
+    while (b.length - at >= 2) {
+      const len = b.readUInt16LE(at);
+      if (b.length - at - 2 < len) break;
+      out.push(b.subarray(at + 2, at + 2 + len));
+      at += 2 + len;
+    }
+    return out;
+  }
+
+  it("mesh mis-wiring - a listener speaks netceptor first and refuses meshctl's old link protocol with one error line (issue 15)", async () => {
     const log = capture();
     const m = t.node('mlisten', { logger: log.logger });
     const l = await m.addTcpListener({ bindaddr: '127.0.0.1', port: 0 });
     const c = rawClient(l.address.port);
     sockets.push(c.sock);
     const local = await c.connected;
-    // A receptor waits for nothing: it sends its update at once. The node must not have said a word meanwhile.
-    await new Promise((r) => setTimeout(r, 800));
-    expect(c.got().length).toBe(0);
-    for (const b of receptorUpdate('rnode')) {
+    // As receptor: the node's routing update comes at once, naming the node; no empty message ever.
+    const first = await waitFor(() => messages(c.got())[0], 'the routing update');
+    expect(first[0]).toBe(0x01);
+    expect(JSON.parse(first.subarray(1).toString('utf8'))).toMatchObject({ NodeID: 'mlisten', ForwardingNode: 'mlisten' });
+    // An older meshctl node's HELLO (u32 BE length, type 1), split byte by byte.
+    const hello = encodeFrame(FrameType.HELLO, Buffer.from('{"magic":"meshctl-mesh","min":1,"max":1,"node":"old"}'));
+    for (const b of hello) {
+      if (c.sock.destroyed) break;
       c.sock.write(Buffer.from([b]));
       await new Promise((r) => setImmediate(r));
     }
     await c.closed;
-    expect(c.got().length).toBe(0);
+    for (const msg of messages(c.got())) expect(msg.length).toBeGreaterThan(0);
     const errors = log.lines().filter((x) => x.startsWith('ERROR '));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain(`mlisten: rejected connection with 127.0.0.1:${local} because it speaks Receptor's netceptor protocol, node ID rnode: ${HINT}`);
+    expect(errors[0]).toContain(`mlisten: rejected connection with 127.0.0.1:${local} because it speaks meshctl's link protocol v1`);
+    expect(errors[0]).toContain(HINT);
     expect(m.status().Connections).toEqual([]);
   });
 
-  it('mesh mis-wiring - HTTP and TLS on a plain tcp listener are named and refused without a reply (issue 15)', async () => {
+  it('mesh mis-wiring - HTTP and TLS on a plain tcp listener are named and refused at once (issue 15)', async () => {
     const log = capture();
     const m = t.node('mhttp', { logger: log.logger });
     const l = await m.addTcpListener({ bindaddr: '127.0.0.1', port: 0 });
@@ -88,7 +107,6 @@ describe('mesh mis-wiring', () => {
       const local = await c.connected;
       c.sock.write(bytes);
       await c.closed;
-      expect(c.got().length).toBe(0);
       const line = await waitFor(() => log.lines().find((x) => x.includes(`127.0.0.1:${local} `)), 'the error line');
       expect(line).toMatch(/^ERROR /);
       expect(line).toContain(`because it speaks ${named}`);
@@ -96,14 +114,17 @@ describe('mesh mis-wiring', () => {
     }
   });
 
-  it('mesh mis-wiring - a dialer that hears receptor speak first sends nothing and logs one error line; to a silent peer it says HELLO (issue 15)', async () => {
+  it('mesh mis-wiring - a dialer speaks first with its routing update and refuses a peer answering with an empty frame (issue 15)', async () => {
     const received: Buffer[] = [];
     let closedByNode = false;
     const server = net.createServer((s) => {
-      s.on('data', (d: Buffer) => received.push(d));
+      s.on('data', (d: Buffer) => {
+        received.push(d);
+        // Answers with a zero-length frame: what made receptor 1.6.5 panic; we log it and close.
+        if (received.length === 1) s.write(Buffer.from([0, 0]));
+      });
       s.on('error', () => {});
       s.on('close', () => (closedByNode = true));
-      s.write(receptorUpdate('rdial'));
     });
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -112,21 +133,10 @@ describe('mesh mis-wiring', () => {
     const m = t.node('mdial', { logger: log.logger });
     m.addTcpPeer({ address: `127.0.0.1:${port}`, redial: false });
     const line = await waitFor(() => log.lines().find((x) => x.startsWith('ERROR ')), 'the error line');
-    expect(line).toContain(`mdial: rejected connection with 127.0.0.1:${port} because it speaks Receptor's netceptor protocol, node ID rdial: ${HINT}`);
+    expect(line).toContain(`mdial: rejected connection with 127.0.0.1:${port} because it speaks a zero-length netceptor frame`);
     await waitFor(() => closedByNode, 'the node to close the connection');
-    expect(Buffer.concat(received).length).toBe(0);
-
-    // A peer that stays silent (a meshctl listener now does) gets the dialer's HELLO after the wait.
-    const silent: Buffer[] = [];
-    const quiet = net.createServer((s) => {
-      s.on('data', (d: Buffer) => silent.push(d));
-      s.on('error', () => {});
-    });
-    servers.push(quiet);
-    await new Promise<void>((r) => quiet.listen(0, '127.0.0.1', r));
-    m.addTcpPeer({ address: `127.0.0.1:${(quiet.address() as net.AddressInfo).port}`, redial: false });
-    const first = await waitFor(() => (Buffer.concat(silent).length >= 5 ? Buffer.concat(silent) : undefined), 'the HELLO');
-    expect(first[4]).toBe(0x01);
-    expect(first.subarray(5).toString('utf8')).toContain('"magic":"meshctl-mesh"');
+    const first = messages(Buffer.concat(received))[0]!;
+    expect(first[0]).toBe(0x01);
+    expect(JSON.parse(first.subarray(1).toString('utf8'))).toMatchObject({ NodeID: 'mdial', ForwardingNode: 'mdial' });
   });
 });

@@ -115,7 +115,8 @@ describe('mesh routing', () => {
     const x1 = t.node('x');
     await t.link(x1, a);
     await t.converged([a, b, c, x1]);
-    // The twin starts later, so its epoch is newer: the older x names it, and it stands down.
+    // The twin starts later, so its epoch is newer: the older x names it, and it stands down (routing.ts newEpoch:
+    // receptor's seconds × 2^24, then the millisecond, so a few ms later is newer).
     await new Promise((r) => setTimeout(r, 5));
     const x2 = t.node('x');
     const dup = once(x2, 'duplicate');

@@ -123,11 +123,10 @@ describe('node firewall rules', () => {
     const b = m.node('b').node.mesh;
     const dial = m.client('a').connectService('c', 'control');
     dial.catch(() => undefined);
-    // b holds the open it leaves unanswered...
-    await waitUntil(() => b.stats().channels > 0, 'the open to reach b');
     await expect(dial).rejects.toThrow(/timeout/);
-    // ...until a's reset clears it when a's dial gives up: nothing stays behind at b.
-    await waitUntil(() => b.stats().channels === 0 && b.stats().relays === 0, 'b to drop the unanswered open');
+    // b, the hop, dropped c's answers as data messages: it keeps no state for a stream passing through (the stream
+    // runs end to end, as receptor's QUIC connections do), so nothing stays behind there.
+    expect(b.stats()).toMatchObject({ channels: 0, sessions: 0, relays: 0 });
   });
 
   it('node firewall - rules on the sending node apply to what it sends: a reject on a itself answers at once', async () => {

@@ -77,7 +77,9 @@ describe('mesh node: a chain controller → hop → executor', () => {
       '{"NodeID":"executor"}',
     ]);
     expect(await exchange(sock, 'connect nosuchnode control\n')).toEqual(['ERROR: no route to node']);
-    expect(await exchange(sock, 'connect executor nosuchservice\n')).toEqual(['ERROR: service unknown']);
+    expect(await exchange(sock, 'connect executor nosuchsv\n')).toEqual(['ERROR: service unknown']);
+    // Service names are 8 bytes on the wire (a netceptor data message's field): receptor's SendMessage refuses longer.
+    expect(await exchange(sock, 'connect executor nosuchservice\n')).toEqual(['ERROR: service name too long']);
     expect(await exchange(sock, 'connect executor control nosuchtls\n')).toEqual(['ERROR: unknown TLS config nosuchtls']);
   });
 
@@ -149,7 +151,7 @@ describe('mesh node: TLS and WebSocket links', () => {
       nodes: [
         {
           id: 'controller',
-          // A tls-client for the executor's TLS-only control service (mesh service `securectl`).
+          // A tls-client for the executor's TLS-only control service (mesh service `securctl`).
           extraYaml: ['- tls-client:', '    name: ctl', `    cert: ${q(pki.nodes.controller!.certPath)}`, `    key: ${q(pki.nodes.controller!.keyPath)}`, `    rootcas: ${q(pki.ca.certPath)}`].join('\n'),
         },
         'hop',
@@ -164,7 +166,7 @@ describe('mesh node: TLS and WebSocket links', () => {
             `    clientcas: ${q(pki.ca.certPath)}`,
             '    requireclientcert: true',
             '- control-service:',
-            '    service: securectl',
+            '    service: securctl',
             '    tls: ctlsrv',
           ].join('\n'),
         },
@@ -206,9 +208,9 @@ describe('mesh node: TLS and WebSocket links', () => {
 
   it('mesh node - a control service with tls is advertised with ConnType 2 and answers through a tls-client', async () => {
     const sock = m.node('controller').socketPath;
-    await waitUntil(() => m.node('controller').node.mesh.serviceInfo('executor', 'securectl'), 'securectl advertisement');
-    expect(m.node('controller').node.mesh.serviceInfo('executor', 'securectl')).toMatchObject({ ConnType: 2, Tags: { type: 'Control Service' } });
-    expect(await exchange(sock, 'connect executor securectl ctl\n{"command":"status","requested_fields":["NodeID"]}\n')).toEqual([
+    await waitUntil(() => m.node('controller').node.mesh.serviceInfo('executor', 'securctl'), 'securctl advertisement');
+    expect(m.node('controller').node.mesh.serviceInfo('executor', 'securctl')).toMatchObject({ ConnType: 2, Tags: { type: 'Control Service' } });
+    expect(await exchange(sock, 'connect executor securctl ctl\n{"command":"status","requested_fields":["NodeID"]}\n')).toEqual([
       'Connecting',
       'Receptor Control, node executor',
       '{"NodeID":"executor"}',

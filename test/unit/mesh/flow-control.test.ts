@@ -94,7 +94,16 @@ describe('mesh flow control', () => {
 });
 
 describe('mesh advert store', () => {
-  const ad = (t: string, cancel = false) => ({ NodeID: 'b', Service: 'ctl', TimeNs: t, ConnType: 1, Tags: null, WorkCommands: null, Cancel: cancel });
+  // Go time.Time text as receptor sends it; 100 means 2026-11-29T00:00:00.0000001Z.
+  const ad = (t: string, cancel = false) => ({
+    NodeID: 'b',
+    Service: 'ctl',
+    Time: `2026-11-29T00:00:00.${t.padStart(9, '0')}Z`,
+    ConnType: 1,
+    Tags: null,
+    WorkCommands: null,
+    Cancel: cancel,
+  });
 
   it('adverts - the newest advert wins, older or equal ones are not news', () => {
     const s = new AdvertStore();
@@ -102,7 +111,7 @@ describe('mesh advert store', () => {
     expect(s.apply(ad('100'))).toBe(false);
     expect(s.apply(ad('99'))).toBe(false);
     expect(s.apply(ad('101'))).toBe(true);
-    expect(s.get('b', 'ctl')?.timeNs).toBe(101n);
+    expect(s.get('b', 'ctl')?.timeNs).toBe(BigInt(Date.UTC(2026, 10, 29)) * 1_000_000n + 101n);
   });
 
   it('adverts - a cancel removes the advert and is not news twice (no flooding loop)', () => {

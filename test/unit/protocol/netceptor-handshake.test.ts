@@ -104,6 +104,8 @@ describe('netceptor link handshake', () => {
     expect(foreignProtocol(Buffer.from('GET / HTTP/1.1\r\n'))).toMatch(/^HTTP/);
     expect(foreignProtocol(Buffer.from([0x16, 0x03, 0x01, 0x02]))).toMatch(/TLS handshake/);
     expect(foreignProtocol(Buffer.concat([Buffer.from([0x20, 0]), route({})]))).toBeUndefined();
+    // A 790-byte routing update is framed 16 03 01 7b: netceptor, not a TLS record (whose length never starts 0x7b).
+    expect(foreignProtocol(Buffer.from([0x16, 0x03, 0x01, 0x7b]))).toBeUndefined();
   });
 });
 

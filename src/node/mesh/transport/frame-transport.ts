@@ -1,39 +1,45 @@
-// A link's byte connection seen as frames: one implementation over any Node Duplex (a TCP socket, a TLS
-// socket, or the byte stream of a WebSocket). Links never import node:net or ws; the files next to this
-// one make the Duplex. Reading is never paused: every byte a peer may send is bounded by the channel
-// credits it was granted (docs/mesh.md "Flow control"), so a link always drains its socket and one
-// stalled stream cannot block the link.
+// A link's connection seen as netceptor messages (docs/netceptor-wire.md "Framing, per backend"): one
+// interface for every backend, so links never import node:net, ws or dgram. Stream backends (tcp, tls) frame
+// each message with a u16 little-endian length (receptor pkg/framer); message backends (ws: one binary
+// WebSocket message, udp: one datagram) use their own boundaries. Reading is never paused: a link must keep
+// draining its peer (receptor does too), and a congested link drops forwarded datagrams rather than queueing
+// them without bound (see link.ts).
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
-import { FrameParser, type Frame } from '../wire/frame.js';
+import { encodeStreamFrame, StreamDeframer } from '../../../protocol/netceptor/index.js';
 
-export interface FrameHandlers {
-  frame(frame: Frame): void;
-  /** The transport went below its high-water mark after write() returned false. */
+export interface MessageHandlers {
+  /** One whole netceptor message as the peer sent it (possibly empty: the link refuses that). */
+  message(m: Buffer): void;
+  /** The transport went below its high-water mark after send() returned false. */
   drain(): void;
   /** The connection is gone (peer closed, error, or destroy()). Called once. */
   close(err?: Error): void;
   /**
-   * Sees the peer's first bytes (all bytes so far, on each read) before any frame is parsed, so a link can
-   * tell a foreign protocol (Receptor's netceptor) from ours (link.ts). 'wait': more bytes are needed;
-   * 'frames': parse them, and everything after, as frames; 'drop': parse nothing (the link closes).
+   * Stream backends: the peer's first bytes, before any message is complete, so a link can name and refuse a
+   * foreign protocol (HTTP, TLS, meshctl's old link protocol) at once instead of waiting for a frame that never ends.
    */
-  firstBytes?(head: Buffer): 'wait' | 'frames' | 'drop';
+  first?(head: Buffer): void;
 }
 
 export interface FrameTransport {
-  /** `tcp`, `tls`, `ws` or `wss`. */
+  /** `tcp`, `tls`, `ws`, `wss` or `udp`. */
   readonly kind: string;
   /** `host:port` of the other end, for logs. */
   readonly remoteAddress: string;
   /** DER of the peer's TLS certificate, when it sent one. */
   readonly peerCertificate: Buffer | undefined;
-  /** Bytes accepted by write() and not yet handed to the kernel. */
+  /** Bytes accepted by send() and not yet handed to the kernel. */
   readonly writableLength: number;
-  start(handlers: FrameHandlers): void;
-  /** Queues one encoded frame. false: above the high-water mark, wait for `drain` before writing more. */
-  write(frame: Buffer): boolean;
-  /** Batches the writes made until uncork() (fewer syscalls for many small frames). */
+  /** The peer's first bytes as received (up to 64), for naming a foreign protocol in a log line. */
+  readonly firstBytes: Buffer | undefined;
+  start(handlers: MessageHandlers): void;
+  /**
+   * Queues one netceptor message (1..65535 bytes on stream backends, 65507 on udp). false: above the
+   * high-water mark, wait for `drain` before sending more.
+   */
+  send(message: Buffer): boolean;
+  /** Batches the sends made until uncork() (fewer syscalls for many small messages). */
   cork(): void;
   uncork(): void;
   /** Flushes what is queued, then closes. */
@@ -42,13 +48,13 @@ export interface FrameTransport {
   readonly closed: boolean;
 }
 
+/** A stream backend (tcp, tls): u16 LE framing over a Node Duplex. */
 export class DuplexFrameTransport implements FrameTransport {
-  private readonly parser = new FrameParser();
-  private handlers: FrameHandlers | undefined;
+  private readonly deframer = new StreamDeframer();
+  private handlers: MessageHandlers | undefined;
   private closedFlag = false;
   private failure: Error | undefined;
-  /** The peer's bytes held while handlers.firstBytes decides; undefined once it has. */
-  private head: Buffer | undefined = Buffer.alloc(0);
+  firstBytes: Buffer | undefined;
   readonly peerCertificate: Buffer | undefined;
 
   constructor(
@@ -72,33 +78,19 @@ export class DuplexFrameTransport implements FrameTransport {
     return this.closedFlag;
   }
 
-  start(handlers: FrameHandlers): void {
+  start(handlers: MessageHandlers): void {
     this.handlers = handlers;
     const s = this.stream;
     s.on('data', (chunk: Buffer) => {
       if (this.closedFlag) return;
-      if (this.head !== undefined && this.handlers!.firstBytes) {
-        const head = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
-        const verdict = this.handlers!.firstBytes(head);
-        if (verdict === 'wait') {
-          this.head = head;
-          return;
-        }
-        this.head = undefined;
-        if (verdict === 'drop') return;
-        chunk = head;
-      }
-      this.head = undefined;
-      let frames: Frame[];
-      try {
-        frames = this.parser.push(chunk);
-      } catch (err) {
-        this.destroy(err as Error);
-        return;
-      }
-      for (const f of frames) {
+      if (this.firstBytes === undefined || this.firstBytes.length < 64) {
+        this.firstBytes = Buffer.from(Buffer.concat([this.firstBytes ?? Buffer.alloc(0), chunk]).subarray(0, 64));
+        this.handlers!.first?.(this.firstBytes);
         if (this.closedFlag) return;
-        this.handlers!.frame(f);
+      }
+      for (const m of this.deframer.push(chunk)) {
+        if (this.closedFlag) return;
+        this.handlers!.message(m);
       }
     });
     s.on('drain', () => {
@@ -110,9 +102,9 @@ export class DuplexFrameTransport implements FrameTransport {
     if (s.destroyed) this.finish();
   }
 
-  write(frame: Buffer): boolean {
+  send(message: Buffer): boolean {
     if (this.closedFlag || this.stream.destroyed) return true;
-    return this.stream.write(frame);
+    return this.stream.write(encodeStreamFrame(message));
   }
 
   cork(): void {
