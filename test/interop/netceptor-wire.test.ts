@@ -4,7 +4,6 @@
 // Also pins the crash the issue reports: a zero-length frame (what meshctl's own link protocol's length word
 // begins with) makes receptor 1.6.5 panic in runProtocol.
 import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +11,6 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
 import {
   decodeMessage,
   decodeUnreachable,
@@ -33,6 +31,9 @@ import {
   type ServiceAdvertisement,
 } from '../../src/protocol/netceptor/index.js';
 import { encodeFrame, FrameType } from '../../src/node/mesh/wire/frame.js';
+import type { FrameTransport } from '../../src/node/mesh/transport/frame-transport.js';
+import { dialUdp as dialUdpTransport, listenUdp } from '../../src/node/mesh/transport/udp.js';
+import { dialWs as dialWsTransport, listenWs } from '../../src/node/mesh/transport/ws.js';
 import { makeTestPki } from '../helpers/certs.js';
 import { freePort, requirePeers, runProgram, runReceptorctl, startReceptor, type RunningReceptor } from '../helpers/receptor.js';
 import { rawCommand } from './support/raw.js';
@@ -274,24 +275,20 @@ async function dialTcp(port: number, cost: number, node?: ProbeNode): Promise<Pr
 }
 
 async function dialWs(port: number, cost: number): Promise<Probe> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  // One netceptor message per binary WebSocket message (websockets.go WebsocketSession.Send).
-  const p = new Probe((m) => ws.send(m, { binary: true }), () => ws.terminate(), cost);
-  ws.on('message', (m: Buffer) => p.onMessage(m));
-  ws.on('close', () => (p.closed = true));
+  // The node's ws-peer transport: one netceptor message per binary WebSocket message (websockets.go).
+  return transportProbe(await dialWsTransport({ url: `ws://127.0.0.1:${port}/` }), cost);
+}
+
+/** A probe over one of the node's own transports (src/node/mesh/transport): what is proven is what ships. */
+function transportProbe(t: FrameTransport, cost: number): Probe {
+  const p = new Probe((m) => t.send(m), () => t.destroy(), cost);
+  t.start({ message: (m) => p.onMessage(m), drain: () => undefined, close: () => (p.closed = true) });
   return p;
 }
 
-function dialUdp(port: number, cost: number): Probe {
-  const sock: UdpSocket = createSocket('udp4');
-  // One netceptor message per datagram (udp.go).
-  const p = new Probe((m) => sock.send(m, port, '127.0.0.1'), () => sock.close(), cost);
-  sock.on('message', (m) => p.onMessage(m));
-  return p;
+async function dialUdp(port: number, cost: number): Promise<Probe> {
+  // The node's udp-peer transport: a connected socket, one netceptor message per datagram (udp.go).
+  return transportProbe(await dialUdpTransport({ address: `127.0.0.1:${port}` }), cost);
 }
 
 describe('netceptor wire vs receptor 1.6.5', () => {
@@ -523,7 +520,7 @@ describe('netceptor wire vs receptor 1.6.5', () => {
       const port = await freePort();
       const item = backend === 'ws' ? { 'ws-listener': { bindaddr: '127.0.0.1', port, cost: 3 } } : { 'udp-listener': { bindaddr: '127.0.0.1', port, cost: 3 } };
       const r = await start({ nodeId: `r${backend}`, extraItems: [item] });
-      const p = backend === 'ws' ? await until('ws listener', () => dialWs(port, 3).catch(() => undefined), 20_000, r.log) : dialUdp(port, 3);
+      const p = backend === 'ws' ? await until('ws listener', () => dialWs(port, 3).catch(() => undefined), 20_000, r.log) : await dialUdp(port, 3);
       probes.push(p);
       p.start();
       const st = await expectProbeJoined(r, 3, { ping: true });
@@ -560,42 +557,49 @@ describe('netceptor wire vs receptor 1.6.5', () => {
   });
 
   it('netceptor wire - a receptor ws-peer dialing a WebSocket server of the test gets the probe as its connection', async () => {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    closers.push(() => new Promise((r) => wss.close(() => r())));
-    await new Promise<void>((resolve) => wss.once('listening', resolve));
-    const port = (wss.address() as { port: number }).port;
-    const accepted = new Promise<Probe>((resolve) =>
-      wss.once('connection', (ws) => {
-        const p = new Probe((m) => ws.send(m, { binary: true }), () => ws.terminate(), 1.25);
-        ws.on('message', (m: Buffer) => p.onMessage(m));
-        ws.on('close', () => (p.closed = true));
-        resolve(p);
-      }),
+    // The node's ws-listener transport.
+    let p: Probe | undefined;
+    const errors: Error[] = [];
+    const server = await listenWs(
+      { host: '127.0.0.1', port: 0, path: '/' },
+      {
+        connection: (t) => {
+          if (p) return t.destroy(new Error(`a second connection from ${t.remoteAddress}`));
+          p = transportProbe(t, 1.25);
+          probes.push(p);
+          p.start();
+        },
+        error: (err) => errors.push(err),
+      },
     );
-    const r = await start({ nodeId: 'rwsdial', extraItems: [{ 'ws-peer': { address: `ws://127.0.0.1:${port}/`, cost: 1.25 } }] });
-    const p = await accepted;
-    probes.push(p);
-    p.start();
+    closers.push(() => server.close());
+    const r = await start({ nodeId: 'rwsdial', extraItems: [{ 'ws-peer': { address: `ws://127.0.0.1:${server.address.port}/`, cost: 1.25 } }] });
     await expectProbeJoined(r, 1.25);
+    expect(errors).toEqual([]);
   });
 
   it('netceptor wire - a receptor udp-peer sending to a UDP socket of the test gets the probe as its connection', async () => {
-    const sock = createSocket('udp4');
-    closers.push(() => new Promise((r) => sock.close(() => r())));
-    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
-    const port = sock.address().port;
+    // The node's udp-listener transport: receptor's UDP dialer speaks first (its initial routing update), and
+    // the listener makes the session when that first datagram arrives (udp.go UDPListener.Start).
     let p: Probe | undefined;
-    sock.on('message', (m, rinfo) => {
-      // Receptor's UDP dialer speaks first (its initial routing update); answer to where it came from.
-      if (!p) {
-        p = new Probe((x) => sock.send(x, rinfo.port, rinfo.address), () => {}, 0.5);
-        probes.push(p);
-        p.start();
-      }
-      p.onMessage(m);
-    });
-    const r = await start({ nodeId: 'rudpdial', extraItems: [{ 'udp-peer': { address: `127.0.0.1:${port}`, cost: 0.5 } }] });
+    const errors: Error[] = [];
+    const server = await listenUdp(
+      { host: '127.0.0.1', port: 0 },
+      {
+        connection: (t) => {
+          // One session is expected: receptor's dialer keeps its socket (and so its address) for the link.
+          if (p) return t.destroy(new Error(`a second session from ${t.remoteAddress}`));
+          p = transportProbe(t, 0.5);
+          probes.push(p);
+          p.start();
+        },
+        error: (err) => errors.push(err),
+      },
+    );
+    closers.push(() => server.close());
+    const r = await start({ nodeId: 'rudpdial', extraItems: [{ 'udp-peer': { address: `127.0.0.1:${server.address.port}`, cost: 0.5 } }] });
     await expectProbeJoined(r, 0.5);
+    expect(errors).toEqual([]);
   });
 
   it("netceptor wire - receptor 1.6.5 panics on a zero-length frame, which is how meshctl's own link HELLO reads to it (the issue's crash)", async () => {

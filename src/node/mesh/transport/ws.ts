@@ -1,13 +1,137 @@
-// WebSocket link sockets (Receptor: pkg/backends/websockets.go). The link's byte stream (the same frames
-// as over TCP) travels in binary WebSocket messages; message boundaries mean nothing. ws:// and wss://,
-// an upgrade path on the listener, an `origin` header and one extra header on the dialer, as Receptor.
+// WebSocket link sockets (Receptor: pkg/backends/websockets.go). One binary WebSocket message carries one
+// netceptor message, with no length prefix: WebsocketSession.Send writes one websocket.BinaryMessage per
+// message, and recvChannelizer hands each ReadMessage result to netceptor whatever its type. ws:// and
+// wss://, an upgrade path on the listener, an `origin` header and one extra header on the dialer, as Receptor.
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
-import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
-import { DuplexFrameTransport, type FrameTransport } from './frame-transport.js';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { checkDatagramMessage } from '../../../protocol/netceptor/index.js';
+import type { FrameTransport, MessageHandlers } from './frame-transport.js';
 import { closeServer, deferClientVerification, listen, type AcceptHandlers, type LinkClientTls, type LinkServerTls, type ServerHandle } from './tcp.js';
+
+/** Messages that arrive before start() are held (a link starts its transport at once; this is a bound, not a queue). */
+const MAX_EARLY_MESSAGES = 256;
+
+function asBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/**
+ * One WebSocket connection as a netceptor message transport: each binary WebSocket message is one message.
+ * A text or empty message from the peer is handed over as it came (gorilla's ReadMessage ignores the type, so
+ * receptor would take it too); the link refuses what it cannot decode. Backpressure is the TCP (or TLS)
+ * socket's: ws writes each frame straight into it (no permessage-deflate is negotiated: gorilla offers and
+ * accepts none, and neither do we), so bufferedAmount is the socket's queue and its 'drain' is ours.
+ */
+export class WsMessageTransport implements FrameTransport {
+  private handlers: MessageHandlers | undefined;
+  private early: Buffer[] = [];
+  private closedFlag = false;
+  private failure: Error | undefined;
+  private closeReported = false;
+  firstBytes: Buffer | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    /** The TCP or TLS socket under `ws` (its writable side is what send() fills). */
+    private readonly socket: net.Socket,
+    readonly kind: string,
+    readonly remoteAddress: string,
+    readonly peerCertificate: Buffer | undefined,
+  ) {
+    // Listening from the start: ws emits messages as soon as the upgrade is done, possibly before start(),
+    // and an error before start() must not become an uncaught exception.
+    ws.on('message', (data: RawData) => this.onMessage(asBuffer(data)));
+    ws.on('error', (err: Error) => {
+      this.failure ??= err;
+    });
+    ws.on('close', () => this.finish());
+    socket.on('drain', () => {
+      if (!this.closedFlag && this.handlers) this.handlers.drain();
+    });
+  }
+
+  get writableLength(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  start(handlers: MessageHandlers): void {
+    this.handlers = handlers;
+    // What the peer sent before we started, then its close if it already closed (as a paused stream would).
+    const early = this.early;
+    this.early = [];
+    for (const m of early) {
+      if (this.closeReported) return;
+      handlers.message(m);
+    }
+    if (this.closedFlag) this.reportClose();
+  }
+
+  private onMessage(m: Buffer): void {
+    if (this.closedFlag) return;
+    this.firstBytes ??= Buffer.from(m.subarray(0, 64));
+    if (this.handlers) {
+      this.handlers.message(m);
+      return;
+    }
+    if (this.early.length >= MAX_EARLY_MESSAGES) {
+      this.destroy(new Error(`more than ${MAX_EARLY_MESSAGES} websocket messages before the link started`));
+      return;
+    }
+    this.early.push(m);
+  }
+
+  send(message: Buffer): boolean {
+    checkDatagramMessage(message, 'websocket');
+    if (this.closedFlag || this.ws.readyState !== WebSocket.OPEN) return true;
+    // A write error shows up as the socket's 'error' and 'close', which end the transport.
+    this.ws.send(message, { binary: true });
+    return this.ws.bufferedAmount < this.socket.writableHighWaterMark;
+  }
+
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
+  end(): void {
+    if (this.closedFlag) return;
+    // A close frame after what is queued; ws closes the socket once the peer answers it (gorilla does).
+    this.ws.close();
+    // A peer that never answers must not keep the socket forever.
+    setTimeout(() => this.destroy(), 2000).unref();
+  }
+
+  destroy(err?: Error): void {
+    if (err) this.failure ??= err;
+    this.early = [];
+    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    if (this.handlers) this.reportClose();
+  }
+
+  private reportClose(): void {
+    if (this.closeReported) return;
+    this.closeReported = true;
+    this.handlers!.close(this.failure);
+  }
+}
 
 function remoteOf(s: net.Socket): string {
   const host = s.remoteFamily === 'IPv6' ? `[${s.remoteAddress}]` : (s.remoteAddress ?? '?');
@@ -45,9 +169,8 @@ export async function listenWs(
       peerCert = t.getPeerX509Certificate()?.raw;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const stream = createWebSocketStream(ws);
       socket.setNoDelay(true);
-      on.connection(new DuplexFrameTransport(stream, kind, remoteOf(socket), peerCert));
+      on.connection(new WsMessageTransport(ws, socket, kind, remoteOf(socket), peerCert));
     });
   });
   if (opts.tls) server.on('tlsClientError', (err: Error, socket: net.Socket) => on.error(err, remoteOf(socket)));
@@ -120,10 +243,12 @@ export async function dialWs(opts: {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const verified = secure && opts.tls ? await connectVerifiedTls(u, opts.tls, timeoutMs, opts.signal) : undefined;
   return new Promise((resolve, reject) => {
-    let tlsSocket: TLSSocket | undefined = verified;
+    let socket: net.Socket | undefined = verified;
     const ws = new WebSocket(opts.url, {
       headers,
       handshakeTimeout: timeoutMs,
+      // gorilla's dialer (EnableCompression false) offers no permessage-deflate either.
+      perMessageDeflate: false,
       ...(verified ? { createConnection: () => verified } : {}),
     } as ConstructorParameters<typeof WebSocket>[2]);
     const fail = (err: Error): void => {
@@ -143,12 +268,14 @@ export async function dialWs(opts: {
     ws.on('error', fail);
     ws.on('unexpected-response', (_req, res) => fail(new Error(`websocket upgrade refused: HTTP ${res.statusCode ?? '?'}`)));
     ws.on('upgrade', (res: http.IncomingMessage) => {
-      if (secure) tlsSocket = res.socket as TLSSocket;
+      socket = res.socket as net.Socket;
     });
     ws.on('open', () => {
       cleanup();
-      const stream = createWebSocketStream(ws);
-      resolve(new DuplexFrameTransport(stream, secure ? 'wss' : 'ws', u.host, tlsSocket?.getPeerX509Certificate()?.raw));
+      const s = socket!;
+      s.setNoDelay(true);
+      const cert = secure ? (s as TLSSocket).getPeerX509Certificate()?.raw : undefined;
+      resolve(new WsMessageTransport(ws, s, secure ? 'wss' : 'ws', u.host, cert));
     });
   });
 }
