@@ -30,6 +30,8 @@ import type {
   TcpServerConfig,
   TlsClientConfig,
   TlsServerConfig,
+  UdpListenerConfig,
+  UdpPeerConfig,
   WorkCommandConfig,
   WsListenerConfig,
   WsPeerConfig,
@@ -222,22 +224,6 @@ function yamlEntries(text: string, file: string): RawEntry[] {
   });
 }
 
-/**
- * A UDP backend with a cost receptor would refuse gets receptor's words before ours: its Prepare checks cost
- * first (pkg/backends/udp.go, as tcp.go), and receptor's tests/functional/cli TestNegativeCost expects
- * "connection cost must be positive" for --udp-listener as for the others. UDP itself stays refused.
- */
-function refuseBadUdpCost(entry: RawEntry): void {
-  for (const [key, raw, keyLine] of entry.params) {
-    if (key?.toLowerCase() !== 'cost') continue;
-    const c = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-    if (Number.isFinite(c) && !(c > 0)) {
-      const where: Where = { ...entry.where, key, ...(keyLine === undefined ? {} : { line: keyLine }) };
-      throw configError(where, 'connection cost must be positive', 'set cost to a number above 0');
-    }
-  }
-}
-
 /** Names sections, applies cmdline's rules (singletons, bare values, keys, types, required, defaults). */
 export function checkEntries(entries: readonly RawEntry[]): RawSection[] {
   const out: RawSection[] = [];
@@ -256,7 +242,6 @@ export function checkEntries(entries: readonly RawEntry[]): RawSection[] {
         );
       }
       if (RECEPTOR_ONLY_SECTIONS.includes(name)) {
-        if (name === 'udp-listener' || name === 'udp-peer') refuseBadUdpCost(entry);
         throw configError(where, `section '${name}' is not supported by the meshctl node`, 'remove it, or run real receptor');
       }
       const lower = sectionSpec(name.toLowerCase());
@@ -591,6 +576,25 @@ export function buildConfig(sections: RawSection[], options: ParseConfigOptions 
           source,
         } satisfies WsPeerConfig);
         break;
+      case 'udp-listener':
+        (cfg.mesh.udpListeners ??= []).push({
+          bindaddr: str(v.bindaddr),
+          port: num(v.port),
+          cost: num(v.cost, 1),
+          ...(v.nodecost ? { nodecost: v.nodecost as Record<string, number> } : {}),
+          ...(v.allowedpeers ? { allowedpeers: v.allowedpeers as string[] } : {}),
+          source,
+        } satisfies UdpListenerConfig);
+        break;
+      case 'udp-peer':
+        (cfg.mesh.udpPeers ??= []).push({
+          address: str(v.address),
+          redial: bool(v.redial),
+          cost: num(v.cost, 1),
+          ...(v.allowedpeers ? { allowedpeers: v.allowedpeers as string[] } : {}),
+          source,
+        } satisfies UdpPeerConfig);
+        break;
       case 'tcp-server':
         cfg.mesh.tcpServers.push({
           port: num(v.port),
@@ -757,8 +761,16 @@ function validateReferences(cfg: NodeConfig, file: string): void {
       );
     }
   }
-  // The backends' Prepare() checks (pkg/backends/tcp.go, websockets.go), with Receptor's texts.
-  for (const b of [...cfg.mesh.tcpListeners, ...cfg.mesh.wsListeners, ...cfg.mesh.tcpPeers, ...cfg.mesh.wsPeers]) {
+  // The backends' Prepare() checks (pkg/backends/tcp.go, websockets.go, udp.go), with Receptor's texts.
+  const backends = [
+    ...cfg.mesh.tcpListeners,
+    ...cfg.mesh.wsListeners,
+    ...(cfg.mesh.udpListeners ?? []),
+    ...cfg.mesh.tcpPeers,
+    ...cfg.mesh.wsPeers,
+    ...(cfg.mesh.udpPeers ?? []),
+  ];
+  for (const b of backends) {
     if (!(b.cost > 0)) throw configError(entryWhere(file, b.source, 'cost'), 'connection cost must be positive', 'set cost to a number above 0');
     const nodecost = 'nodecost' in b ? b.nodecost : undefined;
     for (const [node, c] of Object.entries(nodecost ?? {})) {

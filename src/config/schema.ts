@@ -9,6 +9,7 @@
 //   work-kubernetes   pkg/workceptor/kubernetes.go KubeWorkerCfg
 //   local-only        pkg/backends/null.go NullBackendCfg
 //   tcp-listener/peer pkg/backends/tcp.go; ws-listener/peer pkg/backends/websockets.go
+//   udp-listener/peer pkg/backends/udp.go UDPListenerCfg, UDPDialerCfg (no tls key)
 //   tcp-server/client pkg/services/tcp_proxy.go
 //   unix-socket-server/client  pkg/services/unix_proxy.go
 //   cert-init, cert-makereq, cert-signreq  pkg/certificates/cli.go InitCAConfig, MakeReqConfig, SignReqConfig
@@ -218,6 +219,27 @@ export const SECTIONS: readonly SectionSpec[] = [
     ],
   },
   {
+    name: 'udp-listener',
+    support: 'mesh',
+    fields: [
+      s('bindaddr', { default: '0.0.0.0' }),
+      { key: 'port', type: 'int', bare: true, required: true },
+      { key: 'cost', type: 'float', default: '1.0' },
+      { key: 'nodecost', type: 'floatMap' },
+      { key: 'allowedpeers', type: 'stringList' },
+    ],
+  },
+  {
+    name: 'udp-peer',
+    support: 'mesh',
+    fields: [
+      s('address', { bare: true, required: true }),
+      b('redial', 'true'),
+      { key: 'cost', type: 'float', default: '1.0' },
+      { key: 'allowedpeers', type: 'stringList' },
+    ],
+  },
+  {
     name: 'tcp-server',
     support: 'mesh',
     fields: [
@@ -299,8 +321,6 @@ export const SECTIONS: readonly SectionSpec[] = [
 
 /** Sections real Receptor knows that the embedded node does not implement at all (clear error, not "unknown"). */
 export const RECEPTOR_ONLY_SECTIONS: readonly string[] = [
-  'udp-listener',
-  'udp-peer',
   'udp-server',
   'udp-client',
   'ip-router',

@@ -136,6 +136,25 @@ export interface WsPeerConfig extends TcpPeerConfig {
   extraheader: string;
 }
 
+/** `udp-listener` (pkg/backends/udp.go UDPListenerCfg): as tcp-listener without tls. */
+export interface UdpListenerConfig {
+  bindaddr: string;
+  port: number;
+  cost: number;
+  nodecost?: Record<string, number>;
+  allowedpeers?: string[];
+  source: EntrySource;
+}
+
+/** `udp-peer` (UDPDialerCfg): as tcp-peer without tls. */
+export interface UdpPeerConfig {
+  address: string;
+  redial: boolean;
+  cost: number;
+  allowedpeers?: string[];
+  source: EntrySource;
+}
+
 export interface TcpServerConfig {
   port: number;
   bindaddr: string;
@@ -183,6 +202,8 @@ export interface MeshConfig {
   tcpServers: TcpServerConfig[];
   tcpClients: TcpClientConfig[];
   /** Optional so configs built in code need not name them. */
+  udpListeners?: UdpListenerConfig[];
+  udpPeers?: UdpPeerConfig[];
   unixSocketServers?: UnixSocketServerConfig[];
   unixSocketClients?: UnixSocketClientConfig[];
 }

@@ -175,6 +175,8 @@ function backendEntries(mesh: MeshConfig): BackendEntry[] {
   for (const l of mesh.wsListeners) out.push({ key: l.source.canonical, source: l.source, only: { ...EMPTY_MESH, wsListeners: [l] } });
   for (const p of mesh.tcpPeers) out.push({ key: p.source.canonical, source: p.source, only: { ...EMPTY_MESH, tcpPeers: [p] } });
   for (const p of mesh.wsPeers) out.push({ key: p.source.canonical, source: p.source, only: { ...EMPTY_MESH, wsPeers: [p] } });
+  for (const l of mesh.udpListeners ?? []) out.push({ key: l.source.canonical, source: l.source, only: { ...EMPTY_MESH, udpListeners: [l] } });
+  for (const p of mesh.udpPeers ?? []) out.push({ key: p.source.canonical, source: p.source, only: { ...EMPTY_MESH, udpPeers: [p] } });
   return out.sort((a, b) => a.source.index - b.source.index);
 }
 

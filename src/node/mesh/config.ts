@@ -1,7 +1,7 @@
 // From the typed Receptor configuration (src/config) to running backends: the thin layer the node uses
-// to start `tcp-listener`, `tcp-peer`, `ws-listener` and `ws-peer` entries. TLS entries are looked up by
-// name through the caller (the node owns tls-server / tls-client preparation); an unknown name fails
-// with Receptor's text `unknown TLS config NAME`.
+// to start `tcp-listener`, `tcp-peer`, `ws-listener`, `ws-peer`, `udp-listener` and `udp-peer` entries.
+// TLS entries are looked up by name through the caller (the node owns tls-server / tls-client
+// preparation); an unknown name fails with Receptor's text `unknown TLS config NAME`.
 import type { MeshConfig } from '../../config/types.js';
 import { MeshctlError } from '../../errors.js';
 import type { ListenerHandle, Mesh, PeerHandle } from './mesh.js';
@@ -69,6 +69,18 @@ export async function startBackends(mesh: Mesh, config: MeshConfig, tls: MeshTls
         }),
       );
     }
+    // pkg/backends/udp.go UDPListenerCfg: no tls key (receptor's GetTLS returns "").
+    for (const l of config.udpListeners ?? []) {
+      started.listeners.push(
+        await mesh.addUdpListener({
+          bindaddr: l.bindaddr,
+          port: l.port,
+          cost: l.cost,
+          ...(l.nodecost ? { nodecost: l.nodecost } : {}),
+          ...(l.allowedpeers ? { allowedpeers: l.allowedpeers } : {}),
+        }),
+      );
+    }
     for (const p of config.tcpPeers) {
       const host = p.address.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
       const t = clientTls('tcp-peer', p.tls, host);
@@ -98,6 +110,16 @@ export async function startBackends(mesh: Mesh, config: MeshConfig, tls: MeshTls
           ...(p.extraheader ? { extraheader: p.extraheader } : {}),
           ...(p.allowedpeers ? { allowedpeers: p.allowedpeers } : {}),
           ...(t ? { tls: t } : {}),
+        }),
+      );
+    }
+    for (const p of config.udpPeers ?? []) {
+      started.peers.push(
+        mesh.addUdpPeer({
+          address: p.address,
+          redial: p.redial,
+          cost: p.cost,
+          ...(p.allowedpeers ? { allowedpeers: p.allowedpeers } : {}),
         }),
       );
     }

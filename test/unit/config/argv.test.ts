@@ -157,19 +157,19 @@ describe('config argv', () => {
   });
 
   it("config argv - sections meshctl node doesn't run stay refused with the YAML error", async () => {
-    const e = await argvError(['--node', 'id=a', '--udp-listener', 'port=0']);
-    expect(e.message).toBe("argv: --udp-listener: section 'udp-listener' is not supported by the meshctl node");
+    const e = await argvError(['--node', 'id=a', '--udp-server', 'port=0']);
+    expect(e.message).toBe("argv: --udp-server: section 'udp-server' is not supported by the meshctl node");
     expect(e.hint).toBe('remove it, or run real receptor');
   });
 
   // Receptor's tests/functional/cli TestNegativeCost/--udp-listener: receptor checks a backend's cost in its
-  // Prepare, so cost=-1 is refused in those words; the refusal of UDP itself comes only for a valid cost.
-  it('config argv - a UDP section with a cost of 0 or less gets receptor\'s cost error before the UDP refusal', async () => {
+  // Prepare, so cost=-1 is refused in those words; a valid cost starts the UDP backend.
+  it("config argv - a UDP section with a cost of 0 or less gets receptor's cost error; a positive cost is taken", async () => {
     for (const sec of ['--udp-listener', '--udp-peer']) {
       const e = await argvError(['--node', 'id=a', sec, sec === '--udp-peer' ? 'address=x:1' : 'port=0', 'cost=-1']);
       expect(e.message).toBe(`argv: ${sec}: connection cost must be positive`);
-      const ok = await argvError(['--node', 'id=a', sec, sec === '--udp-peer' ? 'address=x:1' : 'port=0', 'cost=2']);
-      expect(ok.message).toContain('is not supported by the meshctl node');
+      const cfg = await loadNodeArgs(['--node', 'id=a', sec, sec === '--udp-peer' ? 'address=x:1' : 'port=0', 'cost=2'], opts);
+      expect([...(cfg.mesh.udpListeners ?? []), ...(cfg.mesh.udpPeers ?? [])].map((b) => b.cost)).toEqual([2]);
     }
   });
 
