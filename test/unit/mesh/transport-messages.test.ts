@@ -393,6 +393,24 @@ describe('udp message transport', () => {
     await d.untilClosed();
     expect(d.closes).toHaveLength(1);
     expect((d.closes[0] as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNREFUSED');
+    // In Go's words, as receptor logs it after `Backend receiving error` (or `sending`, if a write saw it first).
+    expect(d.closes[0]?.message).toMatch(/^(read|write) udp 127\.0\.0\.1:\d+->127\.0\.0\.1:\d+: (read|write): connection refused$/);
+  });
+
+  it('udp transport - host names are resolved (dns.lookup, as Go resolves the address): a listener and a dialer on localhost meet', async () => {
+    const q = acceptQueue();
+    const server = await listenUdp({ host: 'localhost', port: 0 }, q.on);
+    cleanups.push(() => server.close());
+    const t = await dialUdp({ address: `localhost:${server.address.port}`, timeoutMs: LONG });
+    cleanups.push(() => t.destroy());
+    const d = new Recorder(t).start();
+    d.t.send(Buffer.from('ping'));
+    const s = new Recorder(await q.next()).start();
+    await s.untilMessages(1);
+    s.t.send(Buffer.from('pong'));
+    await d.untilMessages(1);
+    expect(d.messages.map(String)).toEqual(['pong']);
+    expect(d.t.remoteAddress).toBe(`localhost:${server.address.port}`);
   });
 
   it('udp transport - dialUdp refuses an address without a port, and a cancelled dial rejects', async () => {

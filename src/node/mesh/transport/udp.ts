@@ -28,6 +28,26 @@ function addressText(address: string, port: number): string {
   return `${net.isIPv6(address) ? `[${address}]` : address}:${port}`;
 }
 
+/**
+ * Go's text for a failed read or write on a connected UDP socket (net.OpError around the syscall error), e.g.
+ * `read udp 127.0.0.1:41234->127.0.0.1:9999: read: connection refused`: what receptor logs after
+ * `Backend receiving error` / `Backend sending error`. The errno code stays on the error.
+ */
+function goUdpError(op: 'read' | 'write', s: dgram.Socket, err: NodeJS.ErrnoException): Error {
+  let ends = '';
+  try {
+    const l = s.address();
+    const r = s.remoteAddress();
+    ends = ` ${addressText(l.address, l.port)}->${addressText(r.address, r.port)}`;
+  } catch {
+    // Closed meanwhile: no addresses to name.
+  }
+  const what = err.code === 'ECONNREFUSED' ? 'connection refused' : err.message;
+  const e: NodeJS.ErrnoException = new Error(`${op} udp${ends}: ${op}: ${what}`, { cause: err });
+  if (err.code !== undefined) e.code = err.code;
+  return e;
+}
+
 /** One UDP session: the datagrams between us and one remote address. */
 class UdpSession implements FrameTransport {
   readonly kind = 'udp';
@@ -137,13 +157,12 @@ async function resolveHost(host: string): Promise<{ address: string; family: 4 |
  */
 export async function listenUdp(opts: { host: string; port: number }, on: AcceptHandlers): Promise<ServerHandle> {
   // An empty bindaddr listens on every address, as net.ListenUDP with a nil IP (a dual-stack socket).
-  const bindHost = opts.host === '' ? '::' : opts.host;
-  const family = net.isIP(bindHost) !== 0 ? net.isIP(bindHost) : (await dns.lookup(bindHost)).family;
-  const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+  const bind = opts.host === '' ? { address: '::', family: 6 } : net.isIP(opts.host) !== 0 ? { address: opts.host, family: net.isIP(opts.host) } : await dns.lookup(opts.host);
+  const socket = dgram.createSocket({ type: bind.family === 6 ? 'udp6' : 'udp4' });
   const sessions = new Map<string, UdpSession>();
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind({ port: opts.port, address: bindHost }, () => {
+    socket.bind({ port: opts.port, address: bind.address }, () => {
       socket.off('error', reject);
       resolve();
     });
@@ -217,7 +236,7 @@ export async function dialUdp(opts: { address: string; signal?: AbortSignal; tim
             let closedSocket = false;
             const session = new UdpSession(
               opts.address,
-              (msg, done) => s.send(msg, (err) => done(err)),
+              (msg, done) => s.send(msg, (err) => done(err ? goUdpError('write', s, err) : null)),
               () => {
                 closedSocket = true;
                 s.close();
@@ -226,13 +245,14 @@ export async function dialUdp(opts: { address: string; signal?: AbortSignal; tim
             s.on('message', (m: Buffer) => session.deliver(m));
             // ECONNREFUSED (an ICMP port-unreachable for an earlier datagram) and any other read error end
             // the session, as UDPDialerSession.Recv's error ends the connection in protoReader.
-            s.on('error', (err: Error) => {
-              if (!closedSocket) session.destroy(err);
+            s.on('error', (err: NodeJS.ErrnoException) => {
+              if (!closedSocket) session.destroy(goUdpError('read', s, err));
             });
             resolve(session);
           });
         },
-        (err: Error) => fail(new Error(`dial ${opts.address}: ${(err as NodeJS.ErrnoException).code === 'ENOTFOUND' ? `lookup ${host}: no such host` : err.message}`, { cause: err })),
+        // Go's DialContext text for a name that does not resolve: `dial udp: lookup HOST: no such host`.
+        (err: NodeJS.ErrnoException) => fail(new Error(`dial udp: ${err.code === 'ENOTFOUND' ? `lookup ${host}: no such host` : err.message}`, { cause: err })),
       );
     });
   } finally {
