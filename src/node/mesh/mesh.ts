@@ -922,12 +922,24 @@ export class Mesh extends EventEmitter<MeshEvents> {
     if (rst) this.trySend({ fromNode: this.nodeId, fromService: d.toService, toNode: d.fromNode, toService: d.fromService, hopsToLive: this.limits.maxForwardingHops, data: rst });
   }
 
-  /** The stream is over: the session ends once its last frames (FIN, RESET) are acknowledged, or after a linger. */
+  /**
+   * The stream is over: the session ends once its last frames (FIN, RESET) are acknowledged, or after a linger.
+   * The Mux hands frames to the session on a later microtask (and holds them while the session is full), so the
+   * session is told to end only once the Mux holds nothing more for it: ending earlier would drop a RESET.
+   */
   private lingerSession(entry: SessionEntry): void {
     if (entry.linger || this.sessions.get(entry.key) !== entry) return;
     entry.linger = setTimeout(() => entry.session.close(), SESSION_LINGER_MS);
     entry.linger.unref();
-    entry.session.end();
+    const endWhenFlushed = (): void => {
+      if (entry.session.dead) return;
+      if (entry.mux.bufferedBytes > entry.session.writableLength) {
+        setTimeout(endWhenFlushed, 10).unref();
+        return;
+      }
+      entry.session.end();
+    };
+    setImmediate(endWhenFlushed);
   }
 
   private dropSession(entry: SessionEntry, reason: string): void {
