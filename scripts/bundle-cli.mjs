@@ -39,7 +39,8 @@ rmSync(outdir, { recursive: true, force: true });
  */
 const LAZY_MODULES = ['ws', 'node:http', 'node:https', 'node:zlib', 'node:tls', 'node:child_process'];
 
-const EXTERNAL = ['@peculiar/x509', 'reflect-metadata', 'cli-table3', '@jmespath-community/jmespath'];
+// @matrixai/quic (optional, src/node/mesh/quic.ts): a native .node binding, loaded by import() on first QUIC use.
+const EXTERNAL = ['@peculiar/x509', 'reflect-metadata', 'cli-table3', '@jmespath-community/jmespath', '@matrixai/quic'];
 
 /** One self-contained CommonJS bundle, dist/cli-bundle/NAME.cjs. */
 function bundle(name, entry, { external = EXTERNAL, lazy = LAZY_MODULES, minify = false } = {}) {
