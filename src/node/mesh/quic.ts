@@ -300,6 +300,7 @@ export class QuicConnection extends EventEmitter {
   private closedReason: string | undefined;
   private localReason: string | undefined;
   private closedByCaller = false;
+  private peerClosedNormally = false;
   private flushScheduled = false;
   private flushing = false;
   private timer: NodeJS.Timeout | undefined;
@@ -629,7 +630,8 @@ export class QuicConnection extends EventEmitter {
       },
       final: (cb) => {
         if (this.done || this.streamGone) {
-          cb(new Error(this.closedReason ?? 'stream closed'));
+          // After the peer's normal close there is nobody left to tell: ending is not an error.
+          cb(this.peerClosedNormally ? undefined : new Error(this.closedReason ?? 'stream closed'));
           return;
         }
         this.finCb = cb;
@@ -777,7 +779,10 @@ export class QuicConnection extends EventEmitter {
     else {
       const peer = conn.peerError();
       const local = conn.localError();
-      if (peer) reason = formatError(peer.isApp, peer.errorCode, Buffer.from(peer.reason).toString(), 'remote');
+      if (peer) {
+        reason = formatError(peer.isApp, peer.errorCode, Buffer.from(peer.reason).toString(), 'remote');
+        this.peerClosedNormally = peer.isApp && peer.errorCode === NORMAL_CLOSE;
+      }
       else if (local) reason = formatError(local.isApp, local.errorCode, Buffer.from(local.reason).toString(), 'local');
       else reason = 'connection closed';
     }
@@ -825,9 +830,17 @@ export class QuicConnection extends EventEmitter {
         this.finCb = undefined;
         cb(err);
       }
-      // After the peer's FIN the reader has its EOF (receptor's peers FIN, then CloseConnection). Before it, a close
-      // of our own ends the stream quietly (the caller chose it), any other end is an error for the reader.
-      if (!this.readEnded) duplex.destroy(this.closedByCaller ? undefined : err);
+      // After the peer's FIN the reader has its EOF. Without it: a close of our own ends the stream quietly (the
+      // caller chose it); the peer's CloseWithError(0, "normal close") is an EOF too, because quic-go drops the FIN
+      // its Close() queued when CloseWithError follows at once (receptor's Conn.Close + CloseConnection, and any
+      // quic-go peer that closes right after writing: seen against quic-go v0.54.1); any other end is an error.
+      if (!this.readEnded) {
+        if (this.closedByCaller) duplex.destroy();
+        else if (this.peerClosedNormally) {
+          this.readEnded = true;
+          duplex.push(null);
+        } else duplex.destroy(err);
+      }
     }
     this.emit('closed', reason);
   }
