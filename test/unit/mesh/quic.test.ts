@@ -234,6 +234,20 @@ describe('quic', () => {
     expect(await closed(pair.dialer)).toBe('Application error 0x0 (remote): normal close');
   });
 
+  it('quic - a last write and FIN just before close() leave first (one packet), and the peer reads them before the close', async () => {
+    const pair = connect();
+    const listener = await pair.listener;
+    const [ds, ls] = await Promise.all([pair.dialer.stream, listener.stream]);
+    const got = readAll(ds);
+    const last = randomBytes(900);
+    ls.end(last);
+    // receptor's Conn.Close then CloseConnection, in one go.
+    await new Promise((r) => setImmediate(r));
+    listener.close();
+    expect(sha(await got)).toBe(sha(last));
+    expect(await closed(pair.dialer)).toBe('Application error 0x0 (remote): normal close');
+  });
+
   it("quic - a listener whose dialer's first byte is not 0x00 closes with application error 500 Read Data Error (conn.go AcceptLoop)", async () => {
     // A dialer on the bare binding: the handshake as quic-go does it, then 'A' instead of 0x00.
     const cfg = binding.Config.withBoringSslCtx(true, true, null, null, null, null);
