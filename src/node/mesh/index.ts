@@ -11,6 +11,8 @@ export type {
   ServiceOptions,
   ServiceHandle,
   StreamHandler,
+  MeshDuplex,
+  DialOptions,
   MeshStatus,
   MeshStats,
   MeshEvents,

@@ -16,6 +16,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { MeshctlError } from '../../errors.js';
 import { formatGoDuration } from '../../protocol/duration.js';
 import {
@@ -41,6 +42,7 @@ import { Mux, type MuxHost, type MuxOptions } from './mux.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMERS, type MeshLimits, type MeshTimers } from './options.js';
 import type { Port } from './port.js';
 import { RoutingState } from './routing.js';
+import { isQuicPacket, QuicStreams } from './quic-streams.js';
 import { DEFAULT_SESSION_OPTIONS, StreamSession, type SessionEvents, type SessionIO } from './session.js';
 import { MeshStream, type StreamAddress } from './stream.js';
 import type { FrameTransport } from './transport/frame-transport.js';
@@ -138,7 +140,17 @@ export interface ServiceHandle {
   close(): void;
 }
 
-export type StreamHandler = (stream: MeshStream, from: StreamAddress) => void;
+/** A stream as dialled or accepted: a StreamSession's MeshStream, or a QUIC stream with a receptor node. */
+export type MeshDuplex = Duplex & { readonly local: StreamAddress; readonly remote: StreamAddress };
+
+export type StreamHandler = (stream: MeshDuplex, from: StreamAddress) => void;
+
+export interface DialOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** The caller runs TLS inside the stream (see dialService). */
+  tls?: boolean;
+}
 
 /** Receptor's Status fields for the mesh (ConnStatus, routing table, adverts, known costs). */
 export interface MeshStatus {
@@ -194,6 +206,12 @@ export interface MeshEvents {
 }
 
 const RESERVED = new Set(['ping', 'unreach']);
+
+/**
+ * How long a dial to a node of unknown kind waits for any answer to its StreamSession before it tries QUIC too
+ * (dialEither): several round trips on a loaded mesh, and what a first dial to a receptor node costs extra.
+ */
+const QUIC_FALLBACK_MS = 300;
 
 /** How long a stream's session outlives the stream, so its last frames (FIN, RESET) are acknowledged. */
 const SESSION_LINGER_MS = 5_000;
@@ -280,6 +298,10 @@ export class Mesh extends EventEmitter<MeshEvents> {
   private readonly closedSessions = new Map<string, number>();
   /** Remote (node, service) pairs already told about as QUIC senders (one warning each). */
   private readonly quicWarned = new Set<string>();
+  /** Which stream protocol each remote node answered: StreamSessions (meshctl) or only QUIC (receptor). */
+  private readonly streamKinds = new Map<string, 'session' | 'quic'>();
+  private readonly quicStreams: QuicStreams;
+  private readonly quicDuplexes = new Set<MeshDuplex>();
   private readonly listenerHandles = new Set<ListenerHandle>();
   private readonly dialers = new Set<Dialer>();
   private readonly muxOptions: MuxOptions;
@@ -308,6 +330,12 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.firewall = options.firewall ?? [];
     this.routing = new RoutingState(this.nodeId);
     this.names = new NameTable(this.nodeId);
+    this.quicStreams = new QuicStreams({
+      logger: this.logger,
+      timers: { idleTimeoutMs: this.timers.streamIdleTimeoutMs, keepaliveMs: this.timers.streamKeepaliveMs },
+      send: (localService, node, service, payload) =>
+        this.trySend({ fromNode: this.nodeId, fromService: localService, toNode: node, toService: service, hopsToLive: this.limits.maxForwardingHops, data: payload }),
+    });
     this.muxOptions = {
       window: this.limits.streamWindow,
       maxDataFrame: this.limits.maxDataFrame,
@@ -745,7 +773,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
    * config); false to a service that takes TLS fails with `insecure connection to secure service`.
    * Undefined: not said, not checked.
    */
-  async dialService(node: string, service: string, options: { signal?: AbortSignal; timeoutMs?: number; tls?: boolean } = {}): Promise<MeshStream> {
+  async dialService(node: string, service: string, options: DialOptions = {}): Promise<MeshDuplex> {
     this.assertOpen();
     const target = node.toLowerCase() === 'localhost' ? this.nodeId : node;
     const fromService = this.ephemeralService();
@@ -769,15 +797,121 @@ export class Mesh extends EventEmitter<MeshEvents> {
       if (options.signal?.aborted) throw new MeshError('ETIMEOUT', 'dial cancelled');
       throw new MeshError('ETIMEOUT', PROBLEM.timeout);
     }
+    if (target !== this.nodeId) {
+      if (!this.nextLink(target)) throw new MeshError('ENOROUTE', PROBLEM.noRoute);
+      // Receptor's SendMessageWithHopsToLive refuses service names longer than its 8-byte field.
+      if (Buffer.byteLength(service) > 8) throw new MeshError('EINVALID', 'service name too long');
+      const kind = this.streamKinds.get(target);
+      if (kind === 'quic') return this.dialQuic(target, service, options);
+      // A node not yet known to run StreamSessions may be a receptor (QUIC only): race the two (dialEither).
+      if (kind !== 'session' && this.quicStreams.unavailable === undefined) return this.dialEither(target, service, info, options);
+    }
+    return this.dialMux(target, service, info, options);
+  }
+
+  /**
+   * Dials a node whose stream protocol is not known yet: a StreamSession first (a meshctl node answers at once);
+   * when nothing at all has come back after QUIC_FALLBACK_MS, QUIC as well (a receptor's QUIC listener drops our
+   * segments without a word). The first stream wins, the other dial is given up, and the node's kind is
+   * remembered. A refusal of the session (service unknown, blocked, no route) is the answer: no QUIC then.
+   */
+  private async dialEither(target: string, service: string, info: OpenInfo, options: DialOptions): Promise<MeshDuplex> {
+    const sessionAbort = new AbortController();
+    const onAbort = (): void => sessionAbort.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    let entry: SessionEntry | undefined;
+    let quicLocal: string | undefined;
+    let done = false;
+    const viaSession = this.dialMux(target, service, info, { ...options, signal: sessionAbort.signal }, (e) => (entry = e));
+    const viaQuic = new Promise<MeshDuplex>((resolve, reject) => {
+      const t = setTimeout(() => {
+        if (done || entry?.heard || sessionAbort.signal.aborted) return reject(new Error('not needed'));
+        quicLocal = this.ephemeralService();
+        this.dialQuic(target, service, options, quicLocal).then(resolve, reject);
+      }, QUIC_FALLBACK_MS);
+      t.unref();
+      viaSession.then(
+        () => clearTimeout(t),
+        (err: unknown) => {
+          // A definite answer from the far node ends the race; only silence (timeout) leaves it to QUIC.
+          if (!(err instanceof MeshError && err.kind === 'ETIMEOUT') || quicLocal === undefined) {
+            clearTimeout(t);
+            reject(new Error('not needed'));
+          }
+        },
+      );
+    });
+    try {
+      const winner = await Promise.any([viaSession.then((s) => ({ s, kind: 'session' as const })), viaQuic.then((s) => ({ s, kind: 'quic' as const }))]);
+      done = true;
+      this.streamKinds.set(target, winner.kind);
+      if (winner.kind === 'quic') sessionAbort.abort();
+      else if (quicLocal !== undefined) this.quicStreams.abandon(target, service, quicLocal);
+      return winner.s;
+    } catch (err) {
+      done = true;
+      const errors = (err as AggregateError).errors ?? [err];
+      const fromQuic = errors[1] as Error;
+      const fromSession = errors[0] as Error;
+      throw quicLocal !== undefined && fromQuic instanceof Error && fromQuic.message !== 'not needed' && fromSession instanceof MeshError && fromSession.kind === 'ETIMEOUT'
+        ? fromQuic
+        : fromSession;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** A QUIC stream to `service` on `target` (receptor's conn.go Dial), as a MeshDuplex. */
+  private async dialQuic(target: string, service: string, options: DialOptions, local = this.ephemeralService()): Promise<MeshDuplex> {
+    this.names.add(target);
+    this.datagramListeners.set(local, {
+      data: (d) => {
+        if (d.fromNode === target && d.fromService === service) this.quicStreams.receive(target, service, local, d.data);
+      },
+      unreachable: (problem) => this.quicStreams.abandon(target, service, local),
+    });
+    const timeoutMs = options.timeoutMs ?? this.timers.openTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => this.quicStreams.abandon(target, service, local);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const d = await Promise.race([
+        this.quicStreams.dial(target, service, local),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new MeshError('ETIMEOUT', PROBLEM.timeout)), timeoutMs);
+        }),
+      ]);
+      const s = this.adoptQuicStream(d, { node: this.nodeId, service: local }, { node: target, service });
+      s.once('close', () => this.datagramListeners.delete(local));
+      return s;
+    } catch (err) {
+      this.quicStreams.abandon(target, service, local);
+      this.datagramListeners.delete(local);
+      if (options.signal?.aborted) throw new MeshError('ETIMEOUT', 'dial cancelled', { cause: err });
+      throw err instanceof MeshError ? err : new MeshError('ETIMEOUT', (err as Error).message, { cause: err });
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private adoptQuicStream(d: Duplex, local: StreamAddress, remote: StreamAddress): MeshDuplex {
+    const s = Object.assign(d, { local, remote }) as MeshDuplex;
+    this.quicDuplexes.add(s);
+    s.once('close', () => this.quicDuplexes.delete(s));
+    return s;
+  }
+
+  /** A stream over a Mux: the loopback for this node, else a new StreamSession. */
+  private async dialMux(target: string, service: string, info: OpenInfo, options: DialOptions, onSession?: (e: SessionEntry) => void): Promise<MeshStream> {
+    const fromService = info.fromService;
     let mux: Mux;
     let entry: SessionEntry | undefined;
     if (target === this.nodeId) {
       mux = this.loop[0];
     } else {
-      if (!this.nextLink(target)) throw new MeshError('ENOROUTE', PROBLEM.noRoute);
-      // Receptor's SendMessageWithHopsToLive refuses service names longer than its 8-byte field.
-      if (Buffer.byteLength(service) > 8) throw new MeshError('EINVALID', 'service name too long');
       entry = this.openSession(target, service, fromService);
+      onSession?.(entry);
       mux = entry.mux;
     }
     const { port, accepted } = mux.open(info);
@@ -888,14 +1022,9 @@ export class Mesh extends EventEmitter<MeshEvents> {
     const key = sessionKey(d.fromNode, d.fromService, d.toService);
     const id = StreamSession.sessionIdOf(d.data);
     if (id === undefined) {
-      // QUIC (first byte has 0x40 set): a receptor node opening a stream to us. Not spoken yet (issue 15 stage 2).
-      const who = `${d.fromNode}\0${d.toService}`;
-      if (!this.quicWarned.has(who)) {
-        this.quicWarned.add(who);
-        this.logger.warning(
-          `${this.nodeId}: dropping a QUIC stream from ${d.fromNode} to service ${d.toService}: streams from receptor nodes are not supported yet (docs/compatibility.md)`,
-        );
-      }
+      // QUIC (first byte has 0x40 set): a receptor node's service connection (conn.go), stage 2.
+      if (!isQuicPacket(d.data) || this.closing) return;
+      this.quicStreams.accept(d.fromNode, d.fromService, d.toService, d.data, (stream) => this.acceptQuicStream(d.fromNode, d.fromService, d.toService, stream));
       return;
     }
     let entry = this.sessions.get(key);
@@ -914,6 +1043,23 @@ export class Mesh extends EventEmitter<MeshEvents> {
       return;
     }
     entry.session.receive(d.data);
+  }
+
+  /** A QUIC stream from a receptor node to one of our services: the same checks as an OPEN (onOpen). */
+  private acceptQuicStream(fromNode: string, fromService: string, service: string, d: Duplex): void {
+    const info: OpenInfo = { fromNode, fromService, toNode: this.nodeId, toService: service, hopsToLive: 0 };
+    const svc = this.services.get(service);
+    if (this.closing || !svc || this.streamFirewall(info) !== 'accept') {
+      d.destroy();
+      return;
+    }
+    const from = { node: fromNode, service: fromService };
+    const stream = this.adoptQuicStream(d, { node: this.nodeId, service }, from);
+    try {
+      svc.handler(stream, from);
+    } catch (err) {
+      stream.destroy(err as Error);
+    }
   }
 
   /** Tells the sender of a segment for a session we do not have that it is gone. */
@@ -1260,13 +1406,14 @@ export class Mesh extends EventEmitter<MeshEvents> {
       channels += e.mux.channelCount;
     }
     for (const s of this.streams) buffered += s.bufferedBytes;
+    for (const s of this.quicDuplexes) buffered += s.writableLength + s.readableLength;
     buffered += this.loop[0].bufferedBytes + this.loop[1].bufferedBytes;
     channels += this.loop[0].channelCount + this.loop[1].channelCount;
     return {
       links: this.links.size,
       connections: this.upConnections().size,
       channels,
-      streams: this.streams.size,
+      streams: this.streams.size + this.quicDuplexes.size,
       relays: 0,
       sessions: this.sessions.size,
       dropped: this.droppedData,
@@ -1289,6 +1436,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
       clearTimeout(this.adTimer);
       // Our own streams end quietly (no 'error': the application asked for this); peers see a reset.
       for (const s of [...this.streams]) s.destroy();
+      for (const s of [...this.quicDuplexes]) s.destroy();
+      this.quicStreams.close();
       // The peers of our stream sessions hear it now (best effort), not after their idle timeout.
       for (const e of [...this.sessions.values()]) e.session.reset('node shutting down');
       const pending: Promise<void>[] = [];

@@ -10,7 +10,12 @@ export interface MeshTimers {
   routeRecalcDelayMs: number;
   /** Regular re-advertisement of our services (Receptor defaultServiceAdTime: 60 s). */
   serviceAdIntervalMs: number;
-  /** Delay between a service change and its advertisement (Receptor: 5 s; ours is shorter). */
+  /**
+   * Delay between a service change and its advertisement (Receptor: 5 s, AddLocalServiceAdvertisement). Kept at
+   * receptor's: a receptor hands known adverts to no new link, so an advert flooded before a receptor hop's other
+   * links came up reaches the nodes behind it only at the next 60 s round (mixed-mesh.test.ts measured 60 s with
+   * 100 ms, 5 s with receptor's delay).
+   */
   serviceAdDelayMs: number;
   /** Route update IDs are remembered this long (Receptor defaultSeenUpdateExpireTime: 1 h). */
   seenUpdateExpireMs: number;
@@ -46,7 +51,7 @@ export const DEFAULT_TIMERS: MeshTimers = {
   routeFloodDelayMs: 100,
   routeRecalcDelayMs: 100,
   serviceAdIntervalMs: 60_000,
-  serviceAdDelayMs: 100,
+  serviceAdDelayMs: 5_000,
   seenUpdateExpireMs: 3_600_000,
   // Receptor's periods (pkg/netceptor/netceptor.go defaultMaxConnectionIdleTime): a heartbeat every 2 s on every
   // link made an idle 10-node chain cost ~1.3 ms of CPU a second per node, twice receptor's (bench/mesh-scale.js).

@@ -64,7 +64,7 @@ export function nodeIdProblem(der: Uint8Array | undefined, expected: string): st
  */
 export function secureServerStream(stream: Duplex, t: LinkServerTls, timeoutMs = 10_000, remoteNode?: string): Promise<tls.TLSSocket> {
   const v = deferClientVerification(t);
-  const from = remoteNode ?? (stream instanceof MeshStream ? stream.remote.node : undefined);
+  const from = remoteNode ?? (stream instanceof MeshStream || 'remote' in stream ? (stream as { remote: { node: string } }).remote.node : undefined);
   // A tls.Server that never listens: handing it the stream as a 'connection' (as http2 does) runs the
   // full server path, which computes socket.authorized (a bare new TLSSocket({ isServer }) does not).
   const server = tls.createServer({ ...v.options, handshakeTimeout: timeoutMs });

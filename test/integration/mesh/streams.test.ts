@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { MeshError, type Mesh, type MeshStream } from '../../../src/node/mesh/index.js';
+import { MeshError, type Mesh, type MeshDuplex as MeshStream } from '../../../src/node/mesh/index.js';
 import { meshTestbed, readAll, waitFor } from './helpers.js';
 
 async function chain(t: ReturnType<typeof meshTestbed>): Promise<[Mesh, Mesh, Mesh]> {
