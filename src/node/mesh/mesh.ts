@@ -802,9 +802,15 @@ export class Mesh extends EventEmitter<MeshEvents> {
       // Receptor's SendMessageWithHopsToLive refuses service names longer than its 8-byte field.
       if (Buffer.byteLength(service) > 8) throw new MeshError('EINVALID', 'service name too long');
       const kind = this.streamKinds.get(target);
-      if (kind === 'quic') return this.dialQuic(target, service, options);
       // A node not yet known to run StreamSessions may be a receptor (QUIC only): race the two (dialEither).
-      if (kind !== 'session' && this.quicStreams.unavailable === undefined) return this.dialEither(target, service, info, options);
+      if (kind === undefined && this.quicStreams.unavailable === undefined) return this.dialEither(target, service, info, options);
+      // A node that stops answering the way it did (replaced by the other program under its name): race again next time.
+      const forget = (err: unknown): never => {
+        if (err instanceof MeshError && err.kind === 'ETIMEOUT' && !options.signal?.aborted) this.streamKinds.delete(target);
+        throw err;
+      };
+      if (kind === 'quic') return this.dialQuic(target, service, options).catch(forget);
+      return this.dialMux(target, service, info, options).catch(forget);
     }
     return this.dialMux(target, service, info, options);
   }
