@@ -45,6 +45,8 @@ export interface StartOptions {
   /** Peers to dial over the mesh's backend; both ends of a link must be configured with the same cost. */
   dial?: { node: MixedNode; cost: number }[];
   workCommands?: WorkCommandSpec[];
+  /** More top-level YAML items, e.g. `{ 'work-signing': {...} }` or `{ 'work-verification': {...} }`. */
+  extraItems?: unknown[];
 }
 
 /** Polls `probe` every 200 ms until it returns a value; the error names `what` and appends `logs()`. */
@@ -267,6 +269,7 @@ export class MixedMesh {
       items.push(this.peerItem(d.node.port, d.cost));
     }
     for (const w of options.workCommands ?? []) items.push({ 'work-command': { ...w } });
+    items.push(...(options.extraItems ?? []));
     await writeFile(join(dir, 'receptor.yml'), stringify(items), { mode: 0o600 });
     const node = new MixedNode(this, kind, id, dir, port, items);
     this.nodes.push(node);
