@@ -74,6 +74,7 @@ async function startChain(chain, workCommands) {
   const stop = async () => {
     for (const x of [...nodes].reverse()) await x.stop();
   };
+  const t0 = performance.now();
   try {
     nodes.push(await startNode({ kind: ck, nodeId: 'controller', localOnly: false, extraYaml: listener(pc) }));
     nodes.push(await startNode({ kind: hk, nodeId: 'hop', localOnly: false, extraYaml: listener(ph) + peer(pc) }));
@@ -85,7 +86,10 @@ async function startChain(chain, workCommands) {
       const st = await control(nodes[0].socket, 'status').catch(() => undefined);
       const ad = st?.Advertisements?.find((a) => a.NodeID === 'executor');
       const have = new Set((ad?.WorkCommands ?? []).map((w) => w.WorkType));
-      if (st?.RoutingTable?.executor !== undefined && workCommands.every((w) => have.has(w.worktype))) break;
+      if (st?.RoutingTable?.executor !== undefined && workCommands.every((w) => have.has(w.worktype))) {
+        process.stderr.write(`  ${chain} up in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+        break;
+      }
       if (Date.now() > deadline) throw new Error(`${chain}: the controller has no route to the executor's work types after 150 s`);
       await sleep(200);
     }
