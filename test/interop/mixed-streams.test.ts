@@ -11,7 +11,10 @@
 // short and a long ticker, a cat that needs a signature) and the same work-signing / work-verification key pair.
 // Checked: remote work both ways (receptorctl and meshctl; payload sha256, --follow of a streaming unit, signed
 // and unsigned submits to a verifysignature work type), `connect <meshctl node> control` from a receptor across
-// the hop, and a meshctl --follow to a receptor executor that survives the receptor hop's SIGKILL and restart.
+// the hop, a meshctl --follow to a receptor executor that survives the receptor hop's SIGKILL and restart, and a
+// meshctl controller SIGKILLed mid-download that resumes its remote unit after restart, and a meshctl executor
+// SIGKILLed and restarted under a receptor controller's follow. A second, small mesh runs
+// the direct-link streams over mutual TLS links.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -19,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meshctlBin, requirePeers, runMeshctl, runReceptorctl, type WorkCommandSpec } from '../helpers/receptor.js';
+import { workStatus } from './support/raw.js';
 import { MixedMesh, spawnLive, tickerLines, waitFor, writeTicker, type MixedNode, type NodeStatus } from './support/mixed-mesh.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -284,9 +288,69 @@ describe('mixed streams over tcp: receptor and meshctl nodes run work and contro
     );
     await t.n.hop.start();
     await converged(t.mesh, 60_000);
+    // The unit's QUIC connection (mctl ↔ rexec, end to end) usually does not resume: rexec's quic-go fails a
+    // write while the hop is down ("no connection to next hop", netceptor.go forwardMessage) and drops its end, so
+    // the meshctl side hears nothing until its 30 s idle timeout (conn.go MaxIdleTimeout) and then reopens the
+    // results from the bytes it holds. Either way the follow must end with every line once.
     const end = await follow.done;
     expect(end, `stderr: ${follow.stderr()}\n${logs()}`).toMatchObject({ exitCode: 0, timedOut: false });
     expect(follow.stdout()).toBe(tickerLines(LONG_TICKS));
+  }, 180_000);
+
+  it('mixed streams - the meshctl controller SIGKILLed and restarted while its remote unit on a receptor executor streams over QUIC: it resumes the download, every line exactly once, in order', async () => {
+    const sub = await runMeshctl(['-s', t.n.mctl.sock, 'work', 'submit', 'longticker', '--node', 'rexec', '--no-payload'], { timeoutMs: 60_000 });
+    expect(sub.exitCode, `${sub.stderr}\n${logs()}`).toBe(0);
+    const unit = sub.stdout.toString().trim();
+    expect(unit).toMatch(/^mctl\w{8}$/);
+    // At least 10 lines downloaded ("line N\n" is 7 or 8 bytes) before the kill: the stream is in flight.
+    await waitFor(
+      `unit ${unit} on mctl to hold 10 lines of the long ticker`,
+      async () => {
+        const st = await workStatus(t.n.mctl.sock, unit);
+        return typeof st !== 'string' && (st.StdoutSize as number) >= 70 ? true : undefined;
+      },
+      60_000,
+      logs,
+    );
+    await t.n.mctl.restart({ signal: 'SIGKILL' });
+    // A restarted controller takes its remote units back from its datadir and resumes each download from the
+    // bytes it holds (workceptor remote_work.go Restart → monitorRemoteUnit, from the stdout file's size).
+    let last: Record<string, unknown> | string | undefined;
+    await waitFor(
+      `unit ${unit} on the restarted mctl to succeed`,
+      async () => {
+        last = await workStatus(t.n.mctl.sock, unit);
+        return typeof last !== 'string' && last.StateName === 'Succeeded' ? true : undefined;
+      },
+      120_000,
+      () => `last status: ${JSON.stringify(last)}\n${logs()}`,
+    );
+    const r = await runMeshctl(['-s', t.n.mctl.sock, 'work', 'results', unit], { timeoutMs: 60_000 });
+    expect(r.exitCode, `${r.stderr}\n${logs()}`).toBe(0);
+    expect(r.stdout.toString()).toBe(tickerLines(LONG_TICKS));
+    const rel = await runMeshctl(['-s', t.n.mctl.sock, 'work', 'release', unit], { timeoutMs: 60_000 });
+    expect(rel.exitCode, `${rel.stderr}\n${logs()}`).toBe(0);
+  }, 180_000);
+
+  it('mixed streams - the meshctl executor SIGKILLed and restarted while a receptor controller follows its unit over QUIC across the receptor hop: every line exactly once, in order', async () => {
+    const follow = spawnLive(
+      requirePeers().receptorctl,
+      ['--socket', t.n.rctl.sock, 'work', 'submit', 'longticker', '--node', 'mexec', '--no-payload', '-f', '--rm'],
+      180_000,
+    );
+    await waitFor('10 lines of the long ticker on rctl', () => (follow.stdout().split('\n').length > 10 ? true : undefined), 60_000, () => `${follow.stderr()}\n${logs()}`);
+    // The unit's program outlives its node (the unit runner, docs/node.md "Restarts and running work"); the
+    // restarted node takes the unit back. rctl's quic-go connection to the dead process hears nothing more,
+    // times out (30 s idle, conn.go) and receptor's remote work dials again and resumes the results from the
+    // bytes it holds (remote_work.go monitorRemoteUnit).
+    await t.n.mexec.restart({ signal: 'SIGKILL' });
+    await converged(t.mesh, 60_000);
+    const end = await follow.done;
+    expect(end, `stderr: ${follow.stderr()}\n${logs()}`).toMatchObject({ exitCode: 0, timedOut: false });
+    const out = follow.stdout();
+    const results = out.slice(0, out.lastIndexOf('('));
+    expect(results).toBe(tickerLines(LONG_TICKS));
+    expect(out.slice(results.length)).toMatch(/^\(rctl\w{8}, released\)\n$/);
   }, 180_000);
 
   it('mixed streams - no node exited and no receptor panicked', () => {
