@@ -213,6 +213,9 @@ const RESERVED = new Set(['ping', 'unreach']);
  */
 const QUIC_FALLBACK_MS = 300;
 
+/** How long a QUIC dialer's ephemeral service stays after its connection closed (see dialQuic). */
+const QUIC_DRAIN_MS = 5_000;
+
 /** How long a stream's session outlives the stream, so its last frames (FIN, RESET) are acknowledged. */
 const SESSION_LINGER_MS = 5_000;
 
@@ -876,23 +879,29 @@ export class Mesh extends EventEmitter<MeshEvents> {
       },
       unreachable: (problem) => this.quicStreams.abandon(target, service, local),
     });
+    // The ephemeral service outlives the connection a little: the peer's last packets (its ACKs and CONNECTION_CLOSE
+    // after ours) would otherwise be answered with `service unknown`, which receptor logs as a warning each time.
+    const listener = this.datagramListeners.get(local);
+    const forgetLocal = (): void => {
+      setTimeout(() => {
+        if (this.datagramListeners.get(local) === listener) this.datagramListeners.delete(local);
+      }, QUIC_DRAIN_MS).unref();
+    };
     const timeoutMs = options.timeoutMs ?? this.timers.openTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => this.quicStreams.abandon(target, service, local);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const d = await Promise.race([
-        this.quicStreams.dial(target, service, local),
+        this.quicStreams.dial(target, service, local, forgetLocal),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new MeshError('ETIMEOUT', PROBLEM.timeout)), timeoutMs);
         }),
       ]);
-      const s = this.adoptQuicStream(d, { node: this.nodeId, service: local }, { node: target, service });
-      s.once('close', () => this.datagramListeners.delete(local));
-      return s;
+      return this.adoptQuicStream(d, { node: this.nodeId, service: local }, { node: target, service });
     } catch (err) {
       this.quicStreams.abandon(target, service, local);
-      this.datagramListeners.delete(local);
+      forgetLocal();
       if (options.signal?.aborted) throw new MeshError('ETIMEOUT', 'dial cancelled', { cause: err });
       throw err instanceof MeshError ? err : new MeshError('ETIMEOUT', (err as Error).message, { cause: err });
     } finally {

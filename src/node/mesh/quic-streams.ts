@@ -67,13 +67,14 @@ export class QuicStreams {
    * Dials `service` on `node` from our `localService` (conn.go DialContext: one connection, one stream, first byte
    * 0x00). The caller routes the peer's packets for `localService` to receive().
    */
-  async dial(node: string, service: string, localService: string): Promise<Duplex> {
+  async dial(node: string, service: string, localService: string, onClosed?: () => void): Promise<Duplex> {
     const l = await this.load();
     if (l instanceof Error) throw l;
     if (this.closed) throw new Error('netceptor shutdown');
     const key = keyOf(node, service, localService);
     const conn = l.mod.QuicConnection.dial(l.binding, { send: (p) => this.host.send(localService, node, service, p) }, { timers: this.host.timers });
     this.track(key, conn);
+    if (onClosed) conn.once('closed', onClosed);
     let stream: Duplex;
     try {
       stream = await conn.stream;

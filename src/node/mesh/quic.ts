@@ -647,9 +647,20 @@ export class QuicConnection extends EventEmitter {
     this.emit('stream', duplex);
   }
 
-  /** The app destroyed the stream: STOP_SENDING (receptor's CancelRead code 499) and RESET_STREAM if unfinished. */
-  private streamDestroyed(_err: Error | null): void {
+  /**
+   * The app destroyed the stream. Without an error that is a close, as a socket's destroy() and as a MeshStream's:
+   * what was written goes out, then FIN (receptor's Conn.Close: qs.Close), and the read side is left alone — a
+   * STOP_SENDING there makes receptor log `stream 0 canceled by remote with error code 499` for every normal end.
+   * With an error: STOP_SENDING (receptor's CancelRead code 499) and RESET_STREAM if unfinished.
+   */
+  private streamDestroyed(err: Error | null): void {
     if (this.streamGone) return;
+    if (!err && !this.done && this.conn && this.streamId !== undefined) {
+      this.readWanted = false;
+      if (!this.finSent) this.finCb ??= () => undefined;
+      this.scheduleFlush();
+      return;
+    }
     this.streamGone = true;
     const pending = this.writes;
     this.writes = [];
