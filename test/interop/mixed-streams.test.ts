@@ -268,6 +268,16 @@ describe('mixed streams over tcp: receptor and meshctl nodes run work and contro
     expect(JSON.parse(lines[3]!)).toEqual({ NodeID: 'mexec' });
   });
 
+  it('mixed streams - every stream so far ended quietly on the receptor side: no unreachable notices, no stream canceled with 499', () => {
+    // Regression: a meshctl dialer dropped its ephemeral service as soon as its stream closed, so the receptor's last
+    // QUIC packets were answered `service unknown` (~50 warnings per stream on rexec), and destroy() sent STOP_SENDING
+    // 499 (`Could not read in control service: stream 0 canceled by remote with error code 499`). Kills come below.
+    for (const node of t.mesh.nodes.filter((x) => x.kind === 'receptor')) {
+      expect(node.log(), node.id).not.toContain('Received unreachable message');
+      expect(node.log(), node.id).not.toContain('canceled by remote with error code 499');
+    }
+  });
+
   // ---------------------------------------------------------------- a hop killed with a QUIC stream in flight
   it('mixed streams - the receptor hop SIGKILLed and restarted while meshctl --follow streams a receptor executor\'s unit over QUIC: every line exactly once, in order', async () => {
     const follow = spawnLive(
