@@ -10,8 +10,8 @@
 // mixed hop, remote work through it (receptor→receptor work is QUIC over netceptor datagrams that the meshctl
 // hop relays; meshctl→meshctl work rides end to end in data messages that the receptor hop forwards), the
 // same status as an all-receptor mesh of the same shape (tcp), and nodes killed and restarted mid-stream (tcp).
-// Not here: streams between a receptor and a meshctl node (a receptor controller's work on a meshctl executor,
-// receptorctl reaching a meshctl node's control service across the mesh): those need QUIC, issue 15 stage 2.
+// Streams between a receptor and a meshctl node (QUIC, issue 15 stage 2: a receptor controller's work on a meshctl
+// executor, receptorctl reaching a meshctl node's control service) are mixed-streams.test.ts's.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -297,16 +297,14 @@ describe.each(BACKENDS)('mixed mesh over %s: receptor controller → meshctl hop
   }
 });
 
-// Adverts are waited for and checked over tcp only in this arrangement. A meshctl node floods its own adverts
-// 100 ms after start and hands every advert it knows to a new link at once, where receptor waits 5 s after start
-// (netceptor.go sendServiceAds via tickrunner) and gives a new link nothing. So the meshctl executor's advert
-// reaches the receptor hop as their link comes up, usually before the controller has connected, and the receptor
-// hop floods it only to the links it has then: the controller gets it in the executor's next round, 60 s later.
-// Waiting that out once is enough to show the adverts cross the receptor hop; four times would take four minutes.
+// Adverts cross the receptor hop on every backend. A meshctl node once flooded its own adverts 100 ms after start,
+// where receptor waits 5 s (netceptor.go sendServiceAds, AddLocalServiceAdvertisement) and hands a new link no
+// advert: the meshctl executor's advert reached the receptor hop before the controller had connected, and the
+// controller got it only in the executor's next round, 60 s later. A meshctl node now waits receptor's 5 s too.
 describe.each(BACKENDS)('mixed mesh over %s: meshctl controller → receptor hop → meshctl executor', (backend) => {
   let t: Three;
   beforeAll(async () => {
-    t = await startThree(backend, RECEPTOR_HOP, `rhop-${backend}`, { adverts: backend === 'tcp' });
+    t = await startThree(backend, RECEPTOR_HOP, `rhop-${backend}`);
   }, 150_000);
   afterAll(async () => {
     await t?.mesh.close();
@@ -323,18 +321,16 @@ describe.each(BACKENDS)('mixed mesh over %s: meshctl controller → receptor hop
     }
   });
 
-  if (backend === 'tcp') {
-    it(`mixed mesh - ${backend}: the meshctl executor's control advert with its work commands reaches the meshctl controller through the receptor hop, and the hop's reaches both`, async () => {
-      for (const id of IDS) {
-        const ads = adverts(await t[id].status());
-        expect({ id, nodes: ads.filter((a) => a.Service === 'control').map((a) => a.NodeID) }).toEqual({ id, nodes: ['controller', 'executor', 'hop'] });
-        const exec = ads.find((a) => a.NodeID === 'executor' && a.Service === 'control')!;
-        expect(exec.WorkCommands).toEqual(WORK_TYPES.map((w) => ({ WorkType: w, Secure: false })));
-        expect(exec.Tags).toEqual({ type: 'Control Service' });
-        expect(exec.ConnType).toBe(1);
-      }
-    });
-  }
+  it(`mixed mesh - ${backend}: the meshctl executor's control advert with its work commands reaches the meshctl controller through the receptor hop, and the hop's reaches both`, async () => {
+    for (const id of IDS) {
+      const ads = adverts(await t[id].status());
+      expect({ id, nodes: ads.filter((a) => a.Service === 'control').map((a) => a.NodeID) }).toEqual({ id, nodes: ['controller', 'executor', 'hop'] });
+      const exec = ads.find((a) => a.NodeID === 'executor' && a.Service === 'control')!;
+      expect(exec.WorkCommands).toEqual(WORK_TYPES.map((w) => ({ WorkType: w, Secure: false })));
+      expect(exec.Tags).toEqual({ type: 'Control Service' });
+      expect(exec.ConnType).toBe(1);
+    }
+  });
 
   it(`mixed mesh - ${backend}: ping and traceroute cross the receptor hop both ways, listing controller, hop, executor`, async () => {
     await expectPingAndTraceroute(t);
