@@ -17,6 +17,7 @@
 // the direct-link streams over mutual TLS links.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -267,6 +268,27 @@ describe('mixed streams over tcp: receptor and meshctl nodes run work and contro
     expect(lines.slice(0, 3)).toEqual(['Receptor Control, node rctl', 'Connecting', 'Receptor Control, node mexec']);
     expect(JSON.parse(lines[3]!)).toEqual({ NodeID: 'mexec' });
   });
+
+  it('mixed streams - receptorctl connect mexec control (on a pseudo-terminal, as it requires) reaches the meshctl executor across the receptor hop', async () => {
+    // receptorctl connect puts its terminal in raw mode (termios), so it runs under script(1); the terminal echoes
+    // what is typed, then the meshctl node's greeting and its answer come back through receptor's QUIC stream.
+    const cmd = `${requirePeers().receptorctl} --socket ${t.n.rctl.sock} connect mexec control`;
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString('utf8');
+        if (text.includes('{"NodeID":"mexec"}')) child.stdin.end();
+      });
+      child.on('error', reject);
+      child.on('close', () => resolve(text));
+      setTimeout(() => child.stdin.write('{"command":"status","requested_fields":["NodeID"]}\r'), 1000).unref();
+      setTimeout(() => child.kill(), 30_000).unref();
+    });
+    const lines = out.split(/\r?\n/).filter((l) => l !== '');
+    expect(lines[0]).toBe('Receptor Control, node mexec');
+    expect(lines).toContain('{"NodeID":"mexec"}');
+  }, 60_000);
 
   it('mixed streams - every stream so far ended quietly on the receptor side: no unreachable notices, no stream canceled with 499', () => {
     // Regression: a meshctl dialer dropped its ephemeral service as soon as its stream closed, so the receptor's last
