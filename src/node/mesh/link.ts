@@ -9,7 +9,7 @@
 // Liveness follows netceptor.go monitorConnectionAging: a link that receives nothing for `idleTimeoutMs`
 // (21 s) is dropped. Receptor has no keepalive message: every node's routing updates every 10 s keep links
 // busy. A link that has carried nothing from us for `heartbeatMs` (a node configured with a longer update
-// period) gets our routing update as its keepalive, which every netceptor peer accepts.
+// period) gets our last routing update again as its keepalive, which every netceptor peer reads and drops as seen.
 //
 // Data messages on an established link bypass the handshake's decoder: the mesh reads their 36-byte header
 // in place and forwards the bytes (mesh.ts), so a relayed stream costs no JSON and no copy of the payload.
@@ -54,8 +54,14 @@ export interface LinkTimers {
 export interface LinkHost {
   readonly nodeId: string;
   readonly logger: NodeLogger;
-  /** Our current routing update, encoded (a fresh sequence each call): the initial updates and keepalives. */
+  /** Our current routing update, encoded (a fresh sequence each call): the initial updates. */
   routingUpdate(): Buffer;
+  /**
+   * A keepalive for a quiet link: our last flooded routing update again. Its UpdateID is known mesh-wide, so the peer
+   * drops it after reading it (a fresh update would be flooded to every node of the mesh: a keepalive costing the
+   * whole mesh CPU).
+   */
+  keepalive(): Buffer;
   /** Claims `node` for this link; returns false if another link already holds it. */
   claim(link: Link, node: string): boolean;
   /** The handshake completed. */
@@ -121,7 +127,7 @@ export class Link {
         this.close(`connection to ${this.label} timed out`);
         return;
       }
-      if (this.state === 'up' && now - this.lastSentAt >= timers.heartbeatMs) this.sendControl(this.host.routingUpdate());
+      if (this.state === 'up' && now - this.lastSentAt >= timers.heartbeatMs) this.sendControl(this.host.keepalive());
     }, tick);
     this.timer.unref();
     this.handshakeTimer = setTimeout(() => {

@@ -297,6 +297,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
   private readonly sessions = new Map<string, SessionEntry>();
   private readonly sessionByMux = new Map<Mux, SessionEntry>();
   private droppedData = 0;
+  /** The routing update we flooded last (keepalives resend it: see LinkHost.keepalive). */
+  private lastUpdate: Buffer | undefined;
   /** Ids of stream sessions that ended recently, and until when (ms) their segments are not taken as new. */
   private readonly closedSessions = new Map<string, number>();
   /** Remote (node, service) pairs already told about as QUIC senders (one warning each). */
@@ -492,6 +494,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       nodeId: this.nodeId,
       logger: this.logger,
       routingUpdate: () => encodeRoutingUpdate(this.makeRouteUpdate()),
+      keepalive: () => this.lastUpdate ?? encodeRoutingUpdate(this.makeRouteUpdate()),
       claim: (link, node) => {
         const cur = this.connections.get(node);
         if (cur && !cur.isClosed) return false;
@@ -643,6 +646,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     if (suspectedDuplicate !== 0n) this.logger.warning(`Sending duplicate node notification ${update.UpdateID}. Connections: ${conns()}`);
     else if (this.logger.enabled('debug')) this.logger.debug(`Sending routing update ${update.UpdateID}. Connections: ${conns()}`);
     const msg = encodeRoutingUpdate(update);
+    this.lastUpdate = msg;
     for (const link of up.values()) link.sendControl(msg);
   }
 
