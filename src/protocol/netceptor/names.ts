@@ -7,6 +7,9 @@ import { nodeNameHash } from './highwayhash.js';
 
 export class NameTable {
   private readonly byHash = new Map<bigint, string>();
+  /** Hashes already computed: a node hashes the names of every data message it sends and of every routing update it
+   * forwards, and HighwayHash with BigInt lanes costs tens of µs a name. */
+  private readonly byName = new Map<string, bigint>();
 
   constructor(readonly localNode: string) {
     this.add(localNode);
@@ -14,8 +17,11 @@ export class NameTable {
 
   /** Hashes `name` (`localhost` in any case meaning the local node, as receptor does) and remembers it. */
   add(name: string): bigint {
+    const known = this.byName.get(name);
+    if (known !== undefined) return known;
     const n = name.toLowerCase() === 'localhost' ? this.localNode : name;
     const h = nodeNameHash(n);
+    this.byName.set(name, h);
     // The first name seen for a hash stays (receptor keeps the first on a collision).
     if (!this.byHash.has(h)) this.byHash.set(h, n);
     return h;
