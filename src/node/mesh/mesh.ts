@@ -317,6 +317,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   private readonly intervals: NodeJS.Timeout[] = [];
   private floodTimer: NodeJS.Timeout | undefined;
   private recalcTimer: NodeJS.Timeout | undefined;
+  private recalcWaiters: (() => void)[] = [];
   private adTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private readonly workCommands: () => WireWorkCommand[];
@@ -620,6 +621,11 @@ export class Mesh extends EventEmitter<MeshEvents> {
     if (this.closing || this.recalcTimer) return;
     this.recalcTimer = setTimeout(() => {
       this.recalcTimer = undefined;
+      const waiting = this.recalcWaiters;
+      this.recalcWaiters = [];
+      queueMicrotask(() => {
+        for (const w of waiting) w();
+      });
       // updateRoutingTable: the debug line, then printRoutingTable's info lines, on every run.
       this.logger.debug('Re-calculating routing table');
       const changed = this.routing.recompute();
@@ -679,6 +685,17 @@ export class Mesh extends EventEmitter<MeshEvents> {
       const copy = encodeRoutingUpdate({ ...u, ForwardingNode: this.nodeId });
       for (const [node, l] of this.upConnections()) if (node !== link.remoteNode) l.sendControl(copy);
     }
+  }
+
+  /**
+   * A node already in KnownConnectionCosts whose route is being recomputed (routeRecalcDelayMs after its routing
+   * update arrived): wait for that recompute instead of failing with `no route to node`. A client that waits for a
+   * node to appear in `status` KnownConnectionCosts and then submits work to it (receptorctl's own test suite does)
+   * would otherwise fall in that window now and then.
+   */
+  private routesSettled(node: string): Promise<void> {
+    if (!this.recalcTimer || !this.routing.costs.has(node)) return Promise.resolve();
+    return new Promise((resolve) => this.recalcWaiters.push(resolve));
   }
 
   /** The link to use toward `node`, if it is reachable. */
@@ -805,6 +822,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       throw new MeshError('ETIMEOUT', PROBLEM.timeout);
     }
     if (target !== this.nodeId) {
+      if (!this.nextLink(target)) await this.routesSettled(target);
       if (!this.nextLink(target)) throw new MeshError('ENOROUTE', PROBLEM.noRoute);
       // Receptor's SendMessageWithHopsToLive refuses service names longer than its 8-byte field.
       if (Buffer.byteLength(service) > 8) throw new MeshError('EINVALID', 'service name too long');
@@ -1452,6 +1470,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       for (const t of this.intervals) clearInterval(t);
       clearTimeout(this.floodTimer);
       clearTimeout(this.recalcTimer);
+      for (const w of this.recalcWaiters.splice(0)) w();
       clearTimeout(this.adTimer);
       // Our own streams end quietly (no 'error': the application asked for this); peers see a reset.
       for (const s of [...this.streams]) s.destroy();

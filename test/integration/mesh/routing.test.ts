@@ -1,7 +1,7 @@
 // Routing, status data, ping and traceroute across real TCP links between in-process nodes.
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { meshTestbed, waitFor } from './helpers.js';
+import { meshTestbed, readAll, waitFor } from './helpers.js';
 
 describe('mesh routing', () => {
   const t = meshTestbed();
@@ -126,5 +126,21 @@ describe('mesh routing', () => {
     expect(x1.closed).toBe(false);
     await waitFor(() => c.status().RoutingTable.x === 'b', 'c routes x via b again');
     expect(await c.ping('x')).toMatchObject({ Success: true, From: 'x' });
+  });
+
+  it('mesh - a dial to a node already in KnownConnectionCosts waits for its route instead of failing with no route to node', async () => {
+    // receptorctl's own suite waits until status lists every node in KnownConnectionCosts, then submits remote work:
+    // the route to the newest node comes routeRecalcDelayMs later, and a dial in between failed (`Job Submitted`).
+    const timers = { routeRecalcDelayMs: 600 };
+    const [a, b] = [t.node('a', { timers }), t.node('b', { timers })];
+    await t.link(a, b);
+    await t.converged([a, b]);
+    const c = t.node('c', { timers });
+    c.listenService('echo', (s) => s.pipe(s));
+    await t.link(c, b);
+    await waitFor(() => ('c' in a.status().KnownConnectionCosts && a.status().RoutingTable.c === undefined ? true : undefined), 'a to know c before it routes to c');
+    const s = await a.dialService('c', 'echo');
+    s.end('ping');
+    expect((await readAll(s)).toString()).toBe('ping');
   });
 });
