@@ -96,8 +96,6 @@ export class Link {
   private initialTimer: NodeJS.Timeout | undefined;
   private foreignTimer: NodeJS.Timeout | undefined;
   private received = 0;
-  /** Forwarded data messages dropped because the transport's buffer was full (as a congested receptor would). */
-  dropped = 0;
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
   private finished = false;
@@ -158,20 +156,27 @@ export class Link {
   /** A stream backend's first bytes: refuse a peer that plainly speaks something else than netceptor. */
   private onFirstBytes(head: Buffer): void {
     if (this.state !== 'connecting' || head.length < 4 || this.foreignTimer) return;
-    // 00 00 (an empty frame) may be meshctl's old u32 length: give its HELLO a moment to arrive, to name it.
-    if (head[0] === 0 && head[1] === 0 && head.length < 32) {
-      this.foreignTimer = setTimeout(() => this.refuseForeign(this.transport.firstBytes ?? head), 100);
-      this.foreignTimer.unref();
-      return;
-    }
-    this.refuseForeign(head);
+    if (head[0] === 0 && head[1] === 0 && head.length < 32) return this.nameEmptyFrameLater();
+    const foreign = foreignProtocol(head);
+    if (foreign !== undefined) this.refuseForeign(foreign);
   }
 
-  private refuseForeign(head: Buffer, emptyFrame = false): void {
-    this.foreignTimer = undefined;
-    if (this.state !== 'connecting') return;
-    const foreign = foreignProtocol(head) ?? (emptyFrame ? 'a zero-length netceptor frame (not netceptor, or a broken peer)' : undefined);
-    if (foreign === undefined) return;
+  /**
+   * 00 00 (an empty frame) may be the start of meshctl's old u32 length: give its HELLO a moment to arrive, then
+   * name what the peer speaks from all its first bytes.
+   */
+  private nameEmptyFrameLater(): void {
+    if (this.foreignTimer) return;
+    this.foreignTimer = setTimeout(() => {
+      this.foreignTimer = undefined;
+      if (this.state !== 'connecting') return;
+      this.refuseForeign(foreignProtocol(this.transport.firstBytes ?? Buffer.alloc(2)) ?? 'a zero-length netceptor frame (not netceptor, or a broken peer)');
+    }, 100);
+    this.foreignTimer.unref();
+  }
+
+  /** A peer that speaks `foreign`: one error line (log-text.ts foreignPeerLine), and the connection is closed. */
+  private refuseForeign(foreign: string): void {
     this.host.logger.error(foreignPeerLine(this.host.nodeId, this.transport.remoteAddress, foreign));
     this.host.rejected(this, `it speaks ${foreign}`, false);
     this.close(`refused ${this.transport.remoteAddress}: it speaks ${foreign}`);
@@ -213,10 +218,7 @@ export class Link {
    */
   sendData(message: Buffer): boolean {
     if (this.state !== 'up') return false;
-    if (this.transport.writableLength > this.maxQueuedBytes) {
-      this.dropped++;
-      return false;
-    }
+    if (this.transport.writableLength > this.maxQueuedBytes) return false;
     this.lastSentAt = Date.now();
     this.transport.send(message);
     return true;
@@ -227,14 +229,7 @@ export class Link {
     this.lastReceived = Date.now();
     this.received++;
     // Before the handshake an empty message is the start of a foreign protocol: onFirstBytes names and refuses it.
-    if (this.state === 'connecting' && m.length === 0) {
-      // 00 00 may be meshctl's old u32 length: name what the peer speaks once its HELLO is in.
-      if (!this.foreignTimer) {
-        this.foreignTimer = setTimeout(() => this.refuseForeign(this.transport.firstBytes ?? Buffer.alloc(2), true), 100);
-        this.foreignTimer.unref();
-      }
-      return;
-    }
+    if (this.state === 'connecting' && m.length === 0) return this.nameEmptyFrameLater();
     if (this.state === 'up' && m.length > 0 && m[0] === MsgType.Data) {
       this.host.data(this, m);
       return;
@@ -280,9 +275,9 @@ export class Link {
         // Receptor would log and go on (or, on an empty message, panic); a peer that sends what is not netceptor is
         // not a receptor node: name what it speaks when we can, log at error level and close.
         const foreign = this.received === 1 && this.transport.firstBytes ? foreignProtocol(this.transport.firstBytes) : undefined;
-        const what = foreign !== undefined ? `it speaks ${foreign}` : `protocol error: ${ev.error}`;
-        if (foreign !== undefined) this.host.logger.error(foreignPeerLine(this.host.nodeId, this.transport.remoteAddress, foreign));
-        else this.host.logger.error(`${this.host.nodeId}: closing connection with ${this.label} (${this.transport.remoteAddress}) because of a ${what}`);
+        if (foreign !== undefined) return this.refuseForeign(foreign);
+        const what = `protocol error: ${ev.error}`;
+        this.host.logger.error(`${this.host.nodeId}: closing connection with ${this.label} (${this.transport.remoteAddress}) because of a ${what}`);
         this.host.rejected(this, what, false);
         this.close(`${this.label}: ${what}`);
         return;

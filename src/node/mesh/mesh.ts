@@ -301,8 +301,6 @@ export class Mesh extends EventEmitter<MeshEvents> {
   private lastUpdate: Buffer | undefined;
   /** Ids of stream sessions that ended recently, and until when (ms) their segments are not taken as new. */
   private readonly closedSessions = new Map<string, number>();
-  /** Remote (node, service) pairs already told about as QUIC senders (one warning each). */
-  private readonly quicWarned = new Set<string>();
   /** Which stream protocol each remote node answered: StreamSessions (meshctl) or only QUIC (receptor). */
   private readonly streamKinds = new Map<string, 'session' | 'quic'>();
   private readonly quicStreams: QuicStreams;
@@ -339,8 +337,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.quicStreams = new QuicStreams({
       logger: this.logger,
       timers: { idleTimeoutMs: this.timers.streamIdleTimeoutMs, keepaliveMs: this.timers.streamKeepaliveMs },
-      send: (localService, node, service, payload) =>
-        this.trySend({ fromNode: this.nodeId, fromService: localService, toNode: node, toService: service, hopsToLive: this.limits.maxForwardingHops, data: payload }),
+      send: (localService, node, service, payload) => this.sendFrom(localService, node, service, payload),
     });
     this.muxOptions = {
       window: this.limits.streamWindow,
@@ -712,7 +709,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
     if (this.logger.enabled('debug')) this.logger.debug(`Received service advertisement from ${a.NodeID}`);
     if (a.NodeID === this.nodeId) return;
     if (!this.adverts.apply(a)) return;
-    const msg = encodeServiceAdvertisement({ NodeID: a.NodeID, Service: a.Service, Time: a.Time, ConnType: a.ConnType, Tags: a.Tags, WorkCommands: a.WorkCommands, Cancel: a.Cancel });
+    const msg = encodeServiceAdvertisement(a);
     for (const [node, l] of this.upConnections()) if (node !== link.remoteNode) l.sendControl(msg);
   }
 
@@ -895,15 +892,15 @@ export class Mesh extends EventEmitter<MeshEvents> {
   /** A QUIC stream to `service` on `target` (receptor's conn.go Dial), as a MeshDuplex. */
   private async dialQuic(target: string, service: string, options: DialOptions, local = this.ephemeralService()): Promise<MeshDuplex> {
     this.names.add(target);
-    this.datagramListeners.set(local, {
+    const listener: DatagramListener = {
       data: (d) => {
         if (d.fromNode === target && d.fromService === service) this.quicStreams.receive(target, service, local, d.data);
       },
-      unreachable: (problem) => this.quicStreams.abandon(target, service, local),
-    });
+      unreachable: () => this.quicStreams.abandon(target, service, local),
+    };
+    this.datagramListeners.set(local, listener);
     // The ephemeral service outlives the connection a little: the peer's last packets (its ACKs and CONNECTION_CLOSE
     // after ours) would otherwise be answered with `service unknown`, which receptor logs as a warning each time.
-    const listener = this.datagramListeners.get(local);
     const forgetLocal = (): void => {
       setTimeout(() => {
         if (this.datagramListeners.get(local) === listener) this.datagramListeners.delete(local);
@@ -991,11 +988,9 @@ export class Mesh extends EventEmitter<MeshEvents> {
 
   // ---------------------------------------------------------------- stream sessions
 
-  private sessionIo(remoteNode: string, remoteService: string, localService: string): SessionIO {
-    return {
-      send: (payload) =>
-        this.trySend({ fromNode: this.nodeId, fromService: localService, toNode: remoteNode, toService: remoteService, hopsToLive: this.limits.maxForwardingHops, data: payload }),
-    };
+  /** A datagram of a stream (session segment or QUIC packet) from our `localService` to `service` on `node`. */
+  private sendFrom(localService: string, node: string, service: string, data: Buffer): void {
+    this.trySend({ fromNode: this.nodeId, fromService: localService, toNode: node, toService: service, hopsToLive: this.limits.maxForwardingHops, data });
   }
 
   /** A session whose frames run a Mux; `start` makes the session once the Mux exists (frames may arrive at once). */
@@ -1023,7 +1018,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       drain: () => entry.mux.drained(),
       dead: (reason: string) => this.dropSession(entry, reason),
     };
-    const session = start(this.sessionIo(remoteNode, remoteService, localService), events);
+    const session = start({ send: (payload) => this.sendFrom(localService, remoteNode, remoteService, payload) }, events);
     if (!session) return undefined;
     entry.session = session;
     entry.mux = new Mux(session, dialer, this.sessionMuxOptions, dialer ? { onOpen: (m, port) => m.refuse(port, 'unexpected open') } : this.muxHost);
@@ -1064,17 +1059,18 @@ export class Mesh extends EventEmitter<MeshEvents> {
       this.quicStreams.accept(d.fromNode, d.fromService, d.toService, d.data, (stream) => this.acceptQuicStream(d.fromNode, d.fromService, d.toService, stream));
       return;
     }
+    const opening = StreamSession.isOpening(d.data);
     let entry = this.sessions.get(key);
     if (entry && entry.session.id !== id) {
-      if (!StreamSession.isOpening(d.data)) return this.answerReset(d);
+      if (!opening) return this.answerReset(d);
       // The opener restarted and reused the address (unlikely with random ephemeral services): the old session is over.
       entry.session.close();
       entry = undefined;
     }
     if (!entry) {
       const until = this.closedSessions.get(id);
-      if (until !== undefined && until >= Date.now() && StreamSession.isOpening(d.data)) return;
-      if (!StreamSession.isOpening(d.data) || this.closing) return this.answerReset(d);
+      if (until !== undefined && until >= Date.now() && opening) return;
+      if (!opening || this.closing) return this.answerReset(d);
       // accept() takes this first segment itself, once the Mux is attached.
       this.addSession(d.fromNode, d.fromService, d.toService, false, (io, events) => StreamSession.accept(d.data, io, events, this.sessionOptions));
       return;
@@ -1102,7 +1098,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   /** Tells the sender of a segment for a session we do not have that it is gone. */
   private answerReset(d: Datagram): void {
     const rst = StreamSession.resetFor(d.data, 'no such stream (the node may have restarted)');
-    if (rst) this.trySend({ fromNode: this.nodeId, fromService: d.toService, toNode: d.fromNode, toService: d.fromService, hopsToLive: this.limits.maxForwardingHops, data: rst });
+    if (rst) this.sendFrom(d.toService, d.fromNode, d.fromService, rst);
   }
 
   /**

@@ -59,10 +59,6 @@ export class QuicStreams {
     return this.loaded instanceof Error ? this.loaded : undefined;
   }
 
-  get size(): number {
-    return this.conns.size;
-  }
-
   /**
    * Dials `service` on `node` from our `localService` (conn.go DialContext: one connection, one stream, first byte
    * 0x00). The caller routes the peer's packets for `localService` to receive().
