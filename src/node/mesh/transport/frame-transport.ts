@@ -134,3 +134,70 @@ export class DuplexFrameTransport implements FrameTransport {
     this.handlers?.close(this.failure);
   }
 }
+
+/**
+ * The receiving side the message backends share (ws, udp): a message backend hands over messages as they arrive,
+ * possibly before the link called start(); those are held (at most `limit`) and replayed in order by start(), and a
+ * close that came meanwhile is reported after them, once.
+ */
+export class MessageInbox {
+  /** The peer's first bytes (up to 64 of its first message). */
+  firstBytes: Buffer | undefined;
+  /** Why the connection ended, if it failed (the first error wins). */
+  failure: Error | undefined;
+  private handlers: MessageHandlers | undefined;
+  private early: Buffer[] = [];
+  private closedFlag = false;
+  private closeReported = false;
+
+  constructor(private readonly limit: number) {}
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  start(handlers: MessageHandlers): void {
+    this.handlers = handlers;
+    const early = this.early;
+    this.early = [];
+    for (const m of early) {
+      if (this.closeReported) return;
+      handlers.message(m);
+    }
+    if (this.closedFlag) this.reportClose();
+  }
+
+  /** One message from the peer. False when it was not taken: `limit` messages are already held before start(). */
+  deliver(m: Buffer): boolean {
+    if (this.closedFlag) return true;
+    this.firstBytes ??= Buffer.from(m.subarray(0, 64));
+    if (this.handlers) this.handlers.message(m);
+    else if (this.early.length >= this.limit) return false;
+    else this.early.push(m);
+    return true;
+  }
+
+  drain(): void {
+    if (!this.closedFlag) this.handlers?.drain();
+  }
+
+  fail(err: Error): void {
+    this.failure ??= err;
+  }
+
+  /** Ends the connection (held messages are dropped); true when this call ended it. */
+  close(err?: Error): boolean {
+    if (err) this.fail(err);
+    this.early = [];
+    if (this.closedFlag) return false;
+    this.closedFlag = true;
+    if (this.handlers) this.reportClose();
+    return true;
+  }
+
+  private reportClose(): void {
+    if (this.closeReported) return;
+    this.closeReported = true;
+    this.handlers!.close(this.failure);
+  }
+}

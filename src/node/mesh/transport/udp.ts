@@ -14,7 +14,7 @@ import dgram from 'node:dgram';
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import { checkDatagramMessage } from '../../../protocol/netceptor/index.js';
-import type { FrameTransport, MessageHandlers } from './frame-transport.js';
+import { MessageInbox, type FrameTransport, type MessageHandlers } from './frame-transport.js';
 import { splitHostPort, type AcceptHandlers, type ServerHandle } from './tcp.js';
 
 /**
@@ -52,12 +52,7 @@ function goUdpError(op: 'read' | 'write', s: dgram.Socket, err: NodeJS.ErrnoExce
 class UdpSession implements FrameTransport {
   readonly kind = 'udp';
   readonly peerCertificate = undefined;
-  firstBytes: Buffer | undefined;
-  private handlers: MessageHandlers | undefined;
-  private early: Buffer[] = [];
-  private closedFlag = false;
-  private closeReported = false;
-  private failure: Error | undefined;
+  private readonly inbox = new MessageInbox(MAX_EARLY_MESSAGES);
   /** Bytes handed to the socket whose send has not completed. */
   private pending = 0;
   private ending = false;
@@ -75,26 +70,20 @@ class UdpSession implements FrameTransport {
   }
 
   get closed(): boolean {
-    return this.closedFlag;
+    return this.inbox.closed;
+  }
+
+  get firstBytes(): Buffer | undefined {
+    return this.inbox.firstBytes;
   }
 
   start(handlers: MessageHandlers): void {
-    this.handlers = handlers;
-    const early = this.early;
-    this.early = [];
-    for (const m of early) {
-      if (this.closeReported) return;
-      handlers.message(m);
-    }
-    if (this.closedFlag) this.reportClose();
+    this.inbox.start(handlers);
   }
 
-  /** One datagram from the remote address. */
+  /** One datagram from the remote address (beyond the held ones before start(), dropped as UDP may). */
   deliver(m: Buffer): void {
-    if (this.closedFlag) return;
-    this.firstBytes ??= Buffer.from(m.subarray(0, 64));
-    if (this.handlers) this.handlers.message(m);
-    else if (this.early.length < MAX_EARLY_MESSAGES) this.early.push(m);
+    this.inbox.deliver(m);
   }
 
   /**
@@ -104,7 +93,7 @@ class UdpSession implements FrameTransport {
    */
   send(message: Buffer): boolean {
     checkDatagramMessage(message, 'udp');
-    if (this.closedFlag) return true;
+    if (this.inbox.closed) return true;
     this.pending += message.length;
     this.sendDatagram(message, (err) => {
       this.pending -= message.length;
@@ -121,24 +110,13 @@ class UdpSession implements FrameTransport {
   uncork(): void {}
 
   end(): void {
-    if (this.closedFlag) return;
+    if (this.inbox.closed) return;
     if (this.pending === 0) this.destroy();
     else this.ending = true;
   }
 
   destroy(err?: Error): void {
-    if (err) this.failure ??= err;
-    this.early = [];
-    if (this.closedFlag) return;
-    this.closedFlag = true;
-    this.onClosed();
-    if (this.handlers) this.reportClose();
-  }
-
-  private reportClose(): void {
-    if (this.closeReported) return;
-    this.closeReported = true;
-    this.handlers!.close(this.failure);
+    if (this.inbox.close(err)) this.onClosed();
   }
 }
 

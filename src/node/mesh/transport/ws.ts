@@ -8,7 +8,7 @@ import net from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { checkDatagramMessage } from '../../../protocol/netceptor/index.js';
-import type { FrameTransport, MessageHandlers } from './frame-transport.js';
+import { MessageInbox, type FrameTransport, type MessageHandlers } from './frame-transport.js';
 import { closeServer, deferClientVerification, listen, type AcceptHandlers, type LinkClientTls, type LinkServerTls, type ServerHandle } from './tcp.js';
 
 /** Messages that arrive before start() are held (a link starts its transport at once; this is a bound, not a queue). */
@@ -28,12 +28,7 @@ function asBuffer(data: RawData): Buffer {
  * accepts none, and neither do we), so bufferedAmount is the socket's queue and its 'drain' is ours.
  */
 export class WsMessageTransport implements FrameTransport {
-  private handlers: MessageHandlers | undefined;
-  private early: Buffer[] = [];
-  private closedFlag = false;
-  private failure: Error | undefined;
-  private closeReported = false;
-  firstBytes: Buffer | undefined;
+  private readonly inbox = new MessageInbox(MAX_EARLY_MESSAGES);
 
   constructor(
     private readonly ws: WebSocket,
@@ -46,13 +41,9 @@ export class WsMessageTransport implements FrameTransport {
     // Listening from the start: ws emits messages as soon as the upgrade is done, possibly before start(),
     // and an error before start() must not become an uncaught exception.
     ws.on('message', (data: RawData) => this.onMessage(asBuffer(data)));
-    ws.on('error', (err: Error) => {
-      this.failure ??= err;
-    });
-    ws.on('close', () => this.finish());
-    socket.on('drain', () => {
-      if (!this.closedFlag && this.handlers) this.handlers.drain();
-    });
+    ws.on('error', (err: Error) => this.inbox.fail(err));
+    ws.on('close', () => this.inbox.close());
+    socket.on('drain', () => this.inbox.drain());
   }
 
   get writableLength(): number {
@@ -60,38 +51,25 @@ export class WsMessageTransport implements FrameTransport {
   }
 
   get closed(): boolean {
-    return this.closedFlag;
+    return this.inbox.closed;
+  }
+
+  get firstBytes(): Buffer | undefined {
+    return this.inbox.firstBytes;
   }
 
   start(handlers: MessageHandlers): void {
-    this.handlers = handlers;
     // What the peer sent before we started, then its close if it already closed (as a paused stream would).
-    const early = this.early;
-    this.early = [];
-    for (const m of early) {
-      if (this.closeReported) return;
-      handlers.message(m);
-    }
-    if (this.closedFlag) this.reportClose();
+    this.inbox.start(handlers);
   }
 
   private onMessage(m: Buffer): void {
-    if (this.closedFlag) return;
-    this.firstBytes ??= Buffer.from(m.subarray(0, 64));
-    if (this.handlers) {
-      this.handlers.message(m);
-      return;
-    }
-    if (this.early.length >= MAX_EARLY_MESSAGES) {
-      this.destroy(new Error(`more than ${MAX_EARLY_MESSAGES} websocket messages before the link started`));
-      return;
-    }
-    this.early.push(m);
+    if (!this.inbox.deliver(m)) this.destroy(new Error(`more than ${MAX_EARLY_MESSAGES} websocket messages before the link started`));
   }
 
   send(message: Buffer): boolean {
     checkDatagramMessage(message, 'websocket');
-    if (this.closedFlag || this.ws.readyState !== WebSocket.OPEN) return true;
+    if (this.inbox.closed || this.ws.readyState !== WebSocket.OPEN) return true;
     // A write error shows up as the socket's 'error' and 'close', which end the transport.
     this.ws.send(message, { binary: true });
     return this.ws.bufferedAmount < this.socket.writableHighWaterMark;
@@ -106,7 +84,7 @@ export class WsMessageTransport implements FrameTransport {
   }
 
   end(): void {
-    if (this.closedFlag) return;
+    if (this.inbox.closed) return;
     // A close frame after what is queued; ws closes the socket once the peer answers it (gorilla does).
     this.ws.close();
     // A peer that never answers must not keep the socket forever.
@@ -114,22 +92,9 @@ export class WsMessageTransport implements FrameTransport {
   }
 
   destroy(err?: Error): void {
-    if (err) this.failure ??= err;
-    this.early = [];
+    if (err) this.inbox.fail(err);
     if (this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
-    this.finish();
-  }
-
-  private finish(): void {
-    if (this.closedFlag) return;
-    this.closedFlag = true;
-    if (this.handlers) this.reportClose();
-  }
-
-  private reportClose(): void {
-    if (this.closeReported) return;
-    this.closeReported = true;
-    this.handlers!.close(this.failure);
+    this.inbox.close();
   }
 }
 
