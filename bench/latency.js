@@ -4,31 +4,13 @@
 // Topologies: one node (meshctl connects to the node that runs the work) and a three-node mesh A - B - C
 // (meshctl connects to A, the work runs on C: `work submit --node C -f`, a remote unit whose output A copies
 // across two hops). Our embedded node, and the real receptor for comparison when it is installed.
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { control, freePort, machineLine, median, MESHCTL, missingPeers, percentile, receptorBin, sleep, startNode, tempDir, track } from './lib.js';
+import { control, followTicker, freePort, machineLine, median, missingPeers, percentile, receptorBin, sleep, startNode, tempDir, tickerWorkCommand } from './lib.js';
 
 export const uses = ['receptor'];
 
 // How many lines the work process prints (set by run(): 20 in the smoke run).
 let LINES = Number(process.env.BENCH_LATENCY_LINES ?? 250);
 const EVERY_MS = 20;
-
-const TICKER = `// Prints "SEQ WALLCLOCK_MS" every EVERY ms, N times.
-const [n, every] = process.argv.slice(2).map(Number);
-let i = 0;
-const t = setInterval(() => {
-  process.stdout.write(i + ' ' + (performance.timeOrigin + performance.now()).toFixed(3) + '\\n');
-  if (++i >= n) clearInterval(t);
-}, every);
-`;
-
-function tickerCommand(dir) {
-  const script = join(dir, 'ticker.cjs');
-  writeFileSync(script, TICKER);
-  return { worktype: 'ticker', command: process.execPath, params: `${script} ${LINES} ${EVERY_MS}` };
-}
 
 // 90 s: receptor re-sends its service advertisements (which carry the work types) every 60 s (defaultServiceAdTime,
 // pkg/netceptor/netceptor.go); when C's first one is lost on the way to A while B's route to A is being set up,
@@ -46,7 +28,7 @@ async function waitRoute(socket, target, timeoutMs = 90_000) {
 
 /** Starts the nodes of a topology; returns { socket (where meshctl connects), target node id, stop }. */
 async function topology(kind, shape, dir) {
-  const ticker = tickerCommand(dir);
+  const ticker = tickerWorkCommand(dir, LINES, EVERY_MS);
   if (shape === 'single') {
     const n = await startNode({ kind, nodeId: 'solo', workCommands: [ticker] });
     return { socket: n.socket, target: undefined, stop: () => n.stop() };
@@ -70,34 +52,6 @@ async function topology(kind, shape, dir) {
   return { socket: nodes[0].socket, target: 'C', stop };
 }
 
-async function follow(socket, target) {
-  const args = [MESHCTL, '-s', socket, 'work', 'submit', 'ticker', '-n', '-f', '--rm', ...(target ? ['--node', target] : [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const untrack = track(() => child.kill('SIGKILL'));
-  const samples = [];
-  let buf = '';
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d) => {
-    const now = performance.timeOrigin + performance.now();
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const [seq, stamp] = buf.slice(0, i).split(' ');
-      buf = buf.slice(i + 1);
-      samples.push({ seq: Number(seq), ms: now - Number(stamp) });
-    }
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000 + LINES * EVERY_MS);
-  const code = await new Promise((r) => child.once('close', r));
-  clearTimeout(timer);
-  untrack();
-  if (code !== 0) throw new Error(`meshctl exited ${code}: ${err}`);
-  if (samples.length !== LINES) throw new Error(`got ${samples.length} of ${LINES} lines: ${err}`);
-  return samples;
-}
-
 // The smoke run (`npm run bench -- --smoke`): 20 lines per topology; every topology and node still runs.
 export async function run({ smoke = false } = {}) {
   LINES = smoke ? 20 : Number(process.env.BENCH_LATENCY_LINES ?? 250);
@@ -116,7 +70,7 @@ export async function run({ smoke = false } = {}) {
           continue;
         }
         try {
-          const samples = (await follow(topo.socket, topo.target)).map((s) => s.ms);
+          const samples = await followTicker(topo.socket, { node: topo.target, lines: LINES, timeoutMs: 60_000 + LINES * EVERY_MS });
           // The first line also carries the unit's start-up (and the remote submit); report it apart.
           const steady = samples.slice(1);
           rows.push({ kind, shape, first: samples[0], p50: median(steady), p99: percentile(steady, 99), max: Math.max(...steady), n: steady.length });

@@ -155,6 +155,74 @@ export async function freePort() {
   return port;
 }
 
+/** `n` distinct free ports: every listener stays open until all are taken, so no port comes back twice. */
+export async function freePorts(n) {
+  const servers = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const srv = net.createServer();
+      await new Promise((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(0, '127.0.0.1', resolve);
+      });
+      servers.push(srv);
+    }
+    return servers.map((s) => s.address().port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
+}
+
+// ------------------------------------------------------------------------------------------ follow latency
+
+const TICKER = `// Prints "SEQ WALLCLOCK_MS" every EVERY ms, N times.
+const [n, every] = process.argv.slice(2).map(Number);
+let i = 0;
+const t = setInterval(() => {
+  process.stdout.write(i + ' ' + (performance.timeOrigin + performance.now()).toFixed(3) + '\\n');
+  if (++i >= n) clearInterval(t);
+}, every);
+`;
+
+/** A `ticker` work command (written into `dir`) printing its wall-clock time every `everyMs`, `lines` times. */
+export function tickerWorkCommand(dir, lines, everyMs) {
+  const script = join(dir, 'ticker.cjs');
+  writeFileSync(script, TICKER);
+  return { worktype: 'ticker', command: process.execPath, params: `${script} ${lines} ${everyMs}` };
+}
+
+/**
+ * Follows one ticker unit: `meshctl work submit ticker -n -f --rm [--node NODE]` through `socket`. Resolves to each
+ * line's latency in ms (its arrival on meshctl's stdout minus the stamp the ticker wrote), in order.
+ */
+export async function followTicker(socket, { node, lines, timeoutMs }) {
+  const args = [MESHCTL, '-s', socket, 'work', 'submit', 'ticker', '-n', '-f', '--rm', ...(node ? ['--node', node] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const untrack = track(() => child.kill('SIGKILL'));
+  const samples = [];
+  let buf = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d) => {
+    const now = performance.timeOrigin + performance.now();
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const [, stamp] = buf.slice(0, i).split(' ');
+      buf = buf.slice(i + 1);
+      samples.push(now - Number(stamp));
+    }
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise((r) => child.once('close', r));
+  clearTimeout(timer);
+  untrack();
+  if (code !== 0) throw new Error(`work submit ticker -f exited ${code}: ${err.trim()}`);
+  if (samples.length !== lines) throw new Error(`got ${samples.length} of ${lines} ticker lines: ${err.trim()}`);
+  return samples;
+}
+
 /** A throwaway CA and a server certificate for 127.0.0.1 / localhost, made with the openssl CLI. */
 export function makeTlsFiles(dir) {
   const f = (n) => join(dir, n);

@@ -13,8 +13,7 @@
 // two mesh links. Timed from the submit to the last byte counted (wc -c), interleaved meshctl mesh / receptor mesh.
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import * as net from 'node:net';
-import { cleanupAll, control, fmt, machineLine, measure, median, memoryOf, MESHCTL, MiB, RawSession, receptorBin, sleep, startNode, track, writeSection } from './lib.js';
+import { cleanupAll, control, fmt, freePorts, machineLine, measure, median, memoryOf, MESHCTL, MiB, RawSession, receptorBin, sleep, startNode, track, writeSection } from './lib.js';
 
 export const uses = ['receptor'];
 
@@ -31,24 +30,6 @@ export async function cpuMsOf(pid) {
     return ns / 1e6;
   } catch {
     return 0;
-  }
-}
-
-/** `n` distinct free ports: every listener stays open until all are taken, so no port comes back twice. */
-async function freePorts(n) {
-  const servers = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const srv = net.createServer();
-      await new Promise((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(0, '127.0.0.1', resolve);
-      });
-      servers.push(srv);
-    }
-    return servers.map((s) => s.address().port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   }
 }
 

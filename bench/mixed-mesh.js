@@ -11,12 +11,10 @@
 //   client to its exit with every byte counted (wc -c);
 // - follow latency: `work submit ticker --node executor -n -f --rm`, the ticker (a small Node script) printing its
 //   wall-clock time every 100 ms; each line's arrival on the client's stdout minus its stamp is one sample.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { join } from 'node:path';
-import { cleanupAll, control, machineLine, measure, median, MESHCTL, MiB, percentile, receptorBin, sleep, startNode, tempDir, track, writeSection } from './lib.js';
+import { cleanupAll, control, followTicker, freePorts, machineLine, measure, median, MESHCTL, MiB, percentile, receptorBin, sleep, startNode, tempDir, tickerWorkCommand, writeSection } from './lib.js';
 
 export const uses = ['receptor'];
 
@@ -28,15 +26,6 @@ const LABEL = { r: 'receptor', m: 'meshctl' };
 // r-m-r and m-r-m each program forwarding the other's traffic.
 const CHAINS = ['r-r-r', 'm-m-m', 'r-m-r', 'm-r-m', 'r-r-m', 'm-m-r'];
 
-const TICKER = `// Prints "SEQ WALLCLOCK_MS" every EVERY ms, N times.
-const [n, every] = process.argv.slice(2).map(Number);
-let i = 0;
-const t = setInterval(() => {
-  process.stdout.write(i + ' ' + (performance.timeOrigin + performance.now()).toFixed(3) + '\\n');
-  if (++i >= n) clearInterval(t);
-}, every);
-`;
-
 function streamKind(chain) {
   const [c, , e] = chain.split('-');
   if (c === 'r' && e === 'r') return "receptor's QUIC (receptor ↔ receptor)";
@@ -45,24 +34,6 @@ function streamKind(chain) {
 }
 
 const chainName = (chain) => chain.split('-').map((k) => LABEL[k]).join(' → ');
-
-/** `n` distinct free ports (every listener open until all are taken). */
-async function freePorts(n) {
-  const servers = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const srv = net.createServer();
-      await new Promise((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(0, '127.0.0.1', resolve);
-      });
-      servers.push(srv);
-    }
-    return servers.map((s) => s.address().port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  }
-}
 
 /** Starts controller - hop - executor of `chain` (e.g. 'r-m-r'); resolves once the controller sees both work types. */
 async function startChain(chain, workCommands) {
@@ -107,33 +78,13 @@ async function throughputOnce(mesh, file, bytes) {
   return r.ms;
 }
 
-/** One followed ticker unit; resolves to the latency of each line in ms (arrival − stamp). */
+/** One followed ticker unit through the chain's controller; the latency of each line in ms (arrival − stamp). */
 async function followOnce(mesh, lines) {
-  const args = [MESHCTL, '-s', mesh.socket, 'work', 'submit', 'ticker', '--node', 'executor', '-n', '-f', '--rm'];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const untrack = track(() => child.kill('SIGKILL'));
-  const samples = [];
-  let buf = '';
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d) => {
-    const now = performance.timeOrigin + performance.now();
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const [, stamp] = buf.slice(0, i).split(' ');
-      buf = buf.slice(i + 1);
-      samples.push(now - Number(stamp));
-    }
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000 + lines * EVERY_MS);
-  const code = await new Promise((r) => child.once('close', r));
-  clearTimeout(timer);
-  untrack();
-  if (code !== 0) throw new Error(`${mesh.chain}: work submit ticker -f exited ${code}: ${err.trim().split('\n')[0]}`);
-  if (samples.length !== lines) throw new Error(`${mesh.chain}: got ${samples.length} of ${lines} ticker lines: ${err.trim().split('\n')[0]}`);
-  return samples;
+  try {
+    return await followTicker(mesh.socket, { node: 'executor', lines, timeoutMs: 120_000 + lines * EVERY_MS });
+  } catch (err) {
+    throw new Error(`${mesh.chain}: ${err.message}`);
+  }
 }
 
 const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
@@ -153,12 +104,7 @@ export async function run({ smoke = false } = {}) {
   const warm = join(tmp.dir, 'warm');
   writeFileSync(payload, randomBytes(bytes));
   writeFileSync(warm, randomBytes(4096));
-  const ticker = join(tmp.dir, 'ticker.cjs');
-  writeFileSync(ticker, TICKER);
-  const workCommands = [
-    { worktype: 'cat', command: 'cat' },
-    { worktype: 'ticker', command: process.execPath, params: `${ticker} ${lines} ${EVERY_MS}` },
-  ];
+  const workCommands = [{ worktype: 'cat', command: 'cat' }, tickerWorkCommand(tmp.dir, lines, EVERY_MS)];
 
   const tput = Object.fromEntries(chains.map((c) => [c, []]));
   const lat = Object.fromEntries(chains.map((c) => [c, []]));
