@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
-import { isQuicPacket } from './quic-streams.js';
 import { cachedInsecureServerCertificate, hasInsecureCommonName, insecureServerCertificate, type QuicCertificate } from './quic-certs.js';
 
 /** The exact version meshctl's package.json pins; named in the hint when the package is missing. */
@@ -222,7 +221,9 @@ function platformName(): string {
 export class QuicConnection extends EventEmitter {
   /** RFC 9000 fixed bit: every QUIC packet has 0x40 set in its first byte; meshctl's own stream segments start below 0x40. */
   static isQuicPacket(p: Buffer): boolean {
-    return isQuicPacket(p);
+    // The same test as quic-streams.ts isQuicPacket, which the mesh uses without loading this module; importing it
+    // from there would make an import circle (quic-streams imports this module).
+    return p.length > 0 && (p[0]! & 0x40) !== 0;
   }
 
   static dial(binding: QuicBinding, io: QuicPacketIO, opts: QuicDialOptions = {}): QuicConnection {
